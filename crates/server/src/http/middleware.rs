@@ -1,0 +1,151 @@
+//! Middleware of every request: a request id and one log line per request,
+//! the contract's error shape for errors the framework produced by itself, and
+//! a panic guard answering an opaque 500.
+
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, ResponseError};
+use futures_util::FutureExt;
+
+use super::ApiError;
+
+/// The request id, also echoed as `X-Request-Id`.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Outermost: a request id, a tracing span, one log line with method, path (never
+/// the query string, which may hold a token), status and latency.
+pub async fn trace_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    let started = Instant::now();
+    let result = tracing::Instrument::instrument(next.call(req), span.clone()).await;
+    let mut response = match result {
+        Ok(response) => response.map_into_boxed_body(),
+        Err(error) => return Err(error),
+    };
+    let status = response.status().as_u16();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| tracing::info!(status, elapsed_ms, "request finished"));
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(response)
+}
+
+/// Rewrites error responses that are not already JSON (actix's own 404s, 405s,
+/// payload errors) into the contract's error shape, keeping `Allow`,
+/// `Retry-After` and `WWW-Authenticate`.
+pub async fn error_shape(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    // No clone of the request may be held across `next.call`: inner
+    // middleware (NormalizePath) needs it uniquely owned.
+    let response = match next.call(req).await {
+        Ok(response) => response.map_into_boxed_body(),
+        Err(error) => {
+            let status = error.as_response_error().status_code();
+            return Err(ApiError::for_status(status).into());
+        }
+    };
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return Ok(response);
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if is_json {
+        return Ok(response);
+    }
+    let (request, old) = response.into_parts();
+    let mut new = ApiError::for_status(status).error_response();
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(value) = old.headers().get(&name) {
+            new.headers_mut().insert(name, value.clone());
+        }
+    }
+    Ok(ServiceResponse::new(request, new))
+}
+
+/// Turns a panicking handler into an opaque 500 instead of a dropped connection.
+pub async fn catch_panic(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    match AssertUnwindSafe(next.call(req)).catch_unwind().await {
+        Ok(result) => result.map(ServiceResponse::map_into_boxed_body),
+        Err(_) => {
+            tracing::error!("request handler panicked");
+            // The dispatcher renders this error with the contract's shape.
+            Err(ApiError::internal().into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::middleware::from_fn;
+    use actix_web::{App, HttpResponse, test, web};
+
+    use super::*;
+
+    async fn boom() -> HttpResponse {
+        panic!("handler bug")
+    }
+
+    #[actix_web::test]
+    async fn a_panic_is_an_opaque_500_in_the_contract_shape() {
+        let app = test::init_service(
+            App::new()
+                .wrap(from_fn(catch_panic))
+                .wrap(from_fn(error_shape))
+                .route("/boom", web::get().to(boom)),
+        )
+        .await;
+        // The error travels to the dispatcher, which renders it like this.
+        let error =
+            test::try_call_service(&app, test::TestRequest::get().uri("/boom").to_request())
+                .await
+                .unwrap_err();
+        let response = error.error_response();
+        assert_eq!(response.status().as_u16(), 500);
+        let bytes = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"], "internal_error");
+        assert!(!body.to_string().contains("handler bug"), "{body}");
+    }
+
+    #[actix_web::test]
+    async fn framework_errors_get_the_contract_shape() {
+        let app = test::init_service(App::new().wrap(from_fn(error_shape)).route(
+            "/plain",
+            web::get().to(|| async { HttpResponse::BadRequest().body("nope") }),
+        ))
+        .await;
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri("/plain").to_request()).await;
+        assert_eq!(response.status().as_u16(), 400);
+        let body: serde_json::Value = test::read_body_json(response).await;
+        assert_eq!(body["error"], "validation_error");
+        assert!(body["timestamp"].is_string());
+    }
+}

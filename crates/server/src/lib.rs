@@ -1,0 +1,14 @@
+//! GatherHub's server: HTTP (actix-web) mapping of the use cases, OpenAPI
+//! documentation, configuration and startup. Handlers are thin: extract, call
+//! one `gatherhub_app` method, map the result.
+
+pub mod config;
+pub mod dto;
+pub mod http;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::{Application, StartupError};
