@@ -12,7 +12,7 @@ use gatherhub_domain::access::{self, Actor};
 use gatherhub_domain::{EventId, Page, UserId};
 use gatherhub_ports::{EventQuery, EventView, RepoError};
 
-use crate::{AppError, AppResult, Deps};
+use crate::{AppError, AppResult, Deps, scope};
 
 pub use input::{EventInput, EventListInput};
 
@@ -125,19 +125,9 @@ impl EventService {
 
     /// The event if `viewer` may see it, else `NotFound("Event")`.
     async fn visible(&self, viewer: Option<&Actor>, id: EventId) -> AppResult<EventView> {
-        let view = self
-            .deps
-            .repos
-            .events
-            .get_event(id, viewer.map(|v| v.user_id))
-            .await
-            .map_err(event_error)?
-            .ok_or(AppError::NotFound("Event"))?;
-        if access::can_see_event(view.event.visibility, view.membership.as_ref(), viewer) {
-            Ok(view)
-        } else {
-            Err(AppError::NotFound("Event"))
-        }
+        scope::visible_event(&self.deps, viewer, id)
+            .await?
+            .ok_or(AppError::NotFound("Event"))
     }
 
     /// The event if `actor` may see and manage it.

@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod error;
 pub mod events;
+mod scope;
 pub mod tasks;
 pub mod voting;
 

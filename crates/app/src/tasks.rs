@@ -7,12 +7,12 @@ pub(crate) mod params;
 
 use gatherhub_domain::access::{self, Actor};
 use gatherhub_domain::task::{NewTask, TaskChanges, TaskDescription, TaskRelation, TaskStatus};
-use gatherhub_domain::{EventId, FieldErrors, Page, TaskId, UserId, ValidationError};
+use gatherhub_domain::{EventId, FieldErrors, Page, TaskId, UserId};
 use gatherhub_ports::{EventView, RepoError, TaskQuery, TaskView};
 
 pub use input::{AssignInput, TaskInput, TaskListInput};
 
-use crate::{AppError, AppResult, Deps};
+use crate::{AppError, AppResult, Deps, scope};
 
 const NOT_ASSIGNEE_MESSAGE: &str = "The assignee must be a going member of the event.";
 
@@ -29,26 +29,14 @@ impl TaskService {
     /// A new task in an event where the caller is a going member.
     pub async fn create(&self, actor: &Actor, input: TaskInput) -> AppResult<TaskView> {
         let mut errors = FieldErrors::new();
-        let event = match input.event {
-            None => {
-                errors.push(ValidationError::required("event"));
-                None
-            }
-            Some(id) => {
-                let event = self.visible_event(actor, id).await?;
-                if event.is_none() {
-                    errors.add("event", "Invalid event.");
-                }
-                event
-            }
-        };
-        if let Some(event) = &event
-            && !access::is_going_member(event.membership.as_ref())
-        {
-            return Err(AppError::Forbidden(
-                "Only going members of the event may create tasks.",
-            ));
-        }
+        let event = scope::parent_event(
+            &self.deps,
+            actor,
+            input.event,
+            &mut errors,
+            "Only going members of the event may create tasks.",
+        )
+        .await?;
         let fields = input::changes(&input, true, &mut errors);
         if let (Some(event), Some(Some(assignee))) = (&event, fields.assignee_id) {
             self.check_assignee(event.event.id, assignee, &mut errors)
@@ -213,22 +201,6 @@ impl TaskService {
             .update_task(id, changes, now)
             .await
             .map_err(task_error)
-    }
-
-    /// The event `id` as `actor` sees it, or `None` when missing or invisible.
-    async fn visible_event(&self, actor: &Actor, id: i64) -> AppResult<Option<EventView>> {
-        if id < 1 {
-            return Ok(None);
-        }
-        let event = self
-            .deps
-            .repos
-            .events
-            .get_event(EventId(id), Some(actor.user_id))
-            .await?;
-        Ok(event.filter(|e| {
-            access::can_see_event(e.event.visibility, e.membership.as_ref(), Some(actor))
-        }))
     }
 
     /// Records an error unless `user` is a going member of `event` now (the

@@ -7,13 +7,13 @@ mod input;
 use gatherhub_domain::access::{self, Actor};
 use gatherhub_domain::poll::{self, NewPoll, PollChanges, PollDescription, Tally};
 use gatherhub_domain::user::UserSummary;
-use gatherhub_domain::{EventId, FieldErrors, OptionId, Page, PollId, ValidationError};
+use gatherhub_domain::{EventId, FieldErrors, OptionId, Page, PollId};
 use gatherhub_ports::{EventView, PollQuery, PollView, RepoError};
 
 pub use input::{PollInput, PollListInput, VoteInput};
 
 use crate::tasks::params;
-use crate::{AppError, AppResult, ConflictCode, Deps};
+use crate::{AppError, AppResult, ConflictCode, Deps, scope};
 
 /// A poll's counted results as a given caller may see them.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,26 +43,14 @@ impl VotingService {
     /// A new poll in an event where the caller is a going member.
     pub async fn create(&self, actor: &Actor, input: PollInput) -> AppResult<PollView> {
         let mut errors = FieldErrors::new();
-        let event = match input.event {
-            None => {
-                errors.push(ValidationError::required("event"));
-                None
-            }
-            Some(id) => {
-                let event = self.visible_event(Some(actor), id).await?;
-                if event.is_none() {
-                    errors.add("event", "Invalid event.");
-                }
-                event
-            }
-        };
-        if let Some(event) = &event
-            && !access::is_going_member(event.membership.as_ref())
-        {
-            return Err(AppError::Forbidden(
-                "Only going members of the event may create polls.",
-            ));
-        }
+        let event = scope::parent_event(
+            &self.deps,
+            actor,
+            input.event,
+            &mut errors,
+            "Only going members of the event may create polls.",
+        )
+        .await?;
         let now = self.deps.clock.now();
         let fields = input::changes(&input, true, true, now, &mut errors);
         let description = match fields.description {
@@ -268,21 +256,6 @@ impl VotingService {
         }
     }
 
-    /// The event `id` as `viewer` sees it, or `None` when missing or invisible.
-    async fn visible_event(&self, viewer: Option<&Actor>, id: i64) -> AppResult<Option<EventView>> {
-        if id < 1 {
-            return Ok(None);
-        }
-        let event = self
-            .deps
-            .repos
-            .events
-            .get_event(EventId(id), viewer.map(|v| v.user_id))
-            .await?;
-        Ok(event
-            .filter(|e| access::can_see_event(e.event.visibility, e.membership.as_ref(), viewer)))
-    }
-
     /// The poll (with the viewer's votes) and its event, if the viewer may see it.
     async fn load(&self, viewer: Option<&Actor>, id: PollId) -> AppResult<(PollView, EventView)> {
         let user = viewer.map(|v| v.user_id);
@@ -293,8 +266,7 @@ impl VotingService {
             .get_poll(id, user)
             .await?
             .ok_or(AppError::NotFound("Poll"))?;
-        let event = self
-            .visible_event(viewer, poll.poll.event_id.get())
+        let event = scope::visible_event(&self.deps, viewer, poll.poll.event_id)
             .await?
             .ok_or(AppError::NotFound("Poll"))?;
         Ok((poll, event))

@@ -8,7 +8,7 @@ use std::fmt;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use gatherhub_app::AppError;
 use gatherhub_domain::FieldErrors;
 use serde::Serialize;
@@ -169,7 +169,8 @@ impl ApiError {
             message: self.message.clone(),
             details: self.details.clone(),
             detail: None,
-            timestamp: Utc::now(),
+            // Whole seconds, as in the contract's examples.
+            timestamp: Utc::now().trunc_subsecs(0),
         }
     }
 }

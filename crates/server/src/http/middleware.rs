@@ -38,7 +38,7 @@ pub async fn trace_requests(
         Err(error) => return Err(error),
     };
     let status = response.status().as_u16();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
     span.in_scope(|| tracing::info!(status, elapsed_ms, "request finished"));
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
