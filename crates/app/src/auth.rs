@@ -61,6 +61,26 @@ impl AuthService {
 
     /// Creates an active, non-staff account and logs it in.
     pub async fn register(&self, input: RegisterInput) -> AppResult<Authenticated> {
+        let mut user = self.create_account(input, false).await?;
+        let now = self.deps.clock.now();
+        let tokens = self.start_session(&user, now).await?;
+        self.deps.repos.users.record_login(user.id, now).await?;
+        user.last_login = Some(now);
+        tracing::info!(user_id = %user.id, "user registered");
+        Ok(Authenticated { user, tokens })
+    }
+
+    /// Creates an active staff account (`gatherhub create-superuser`), with
+    /// the same validation and password policy as registration, and no session.
+    pub async fn create_superuser(&self, input: RegisterInput) -> AppResult<User> {
+        let user = self.create_account(input, true).await?;
+        tracing::info!(user_id = %user.id, "staff user created");
+        Ok(user)
+    }
+
+    /// Validates every field (all problems reported together), hashes the
+    /// password and stores the account.
+    async fn create_account(&self, input: RegisterInput, is_staff: bool) -> AppResult<User> {
         let mut errors = FieldErrors::new();
         let username =
             errors.check(required("username", input.username.as_deref()).and_then(Username::parse));
@@ -100,8 +120,7 @@ impl AuthService {
         };
 
         let password_hash = self.deps.hasher.hash(password).await?;
-        let now = self.deps.clock.now();
-        let mut user = self
+        let user = self
             .deps
             .repos
             .users
@@ -111,15 +130,11 @@ impl AuthService {
                 password_hash,
                 first_name: first_name.into_inner(),
                 last_name: last_name.into_inner(),
-                is_staff: false,
-                date_joined: now,
+                is_staff,
+                date_joined: self.deps.clock.now(),
             })
             .await?;
-        let tokens = self.start_session(&user, now).await?;
-        self.deps.repos.users.record_login(user.id, now).await?;
-        user.last_login = Some(now);
-        tracing::info!(user_id = %user.id, "user registered");
-        Ok(Authenticated { user, tokens })
+        Ok(user)
     }
 
     /// Checks the credentials and starts a session. Unknown users, inactive
@@ -178,18 +193,11 @@ impl AuthService {
             )
             .await?;
         match rotation {
-            // Rotation does not look at the user: a deactivated user gets no
-            // new pair (their access tokens are refused the same way).
-            Rotation::Rotated => match self
-                .deps
-                .repos
-                .sessions
-                .session_user(&claims.session_id, now)
-                .await?
-            {
-                Some(user) if user.id == claims.user_id => Ok(pair),
-                _ => Err(AppError::TokenRevoked),
-            },
+            // The user is not checked here: a deactivated user's new access
+            // token is refused by `authenticate` like any other of theirs,
+            // and a second look at the session would race with the losers of
+            // a concurrent refresh revoking it (then nobody would succeed).
+            Rotation::Rotated => Ok(pair),
             Rotation::Reused => {
                 tracing::warn!(user_id = %claims.user_id, "spent refresh token presented; session revoked");
                 Err(AppError::TokenRevoked)

@@ -240,3 +240,30 @@ async fn login_requires_both_fields() {
     );
     assert_eq!(h.verifies(), 0, "invalid input never reaches the hasher");
 }
+
+#[tokio::test]
+async fn create_superuser_makes_a_staff_account_under_the_same_rules() {
+    let h = harness();
+    let admin = h
+        .auth
+        .create_superuser(registration("admin"))
+        .await
+        .unwrap();
+    assert!(admin.is_staff && admin.is_active);
+    assert_eq!(admin.last_login, None, "no session is started");
+    let logged_in = h.auth.login(login("admin", PASSWORD)).await.unwrap();
+    let principal = h.auth.authenticate(&logged_in.tokens.access).await.unwrap();
+    assert!(principal.actor.is_staff);
+
+    let weak = RegisterInput {
+        password: Some("12345678".to_owned()),
+        ..registration("admin2")
+    };
+    let errors = field_errors(h.auth.create_superuser(weak).await);
+    assert_eq!(errors[0].0, "password");
+    let taken = field_errors(h.auth.create_superuser(registration("ADMIN")).await);
+    assert!(
+        taken.iter().any(|(field, _)| field == "username"),
+        "{taken:?}"
+    );
+}
