@@ -12,6 +12,8 @@ rules=(
   "gatherhub-app|tokio diesel diesel-async actix-web actix-ws actix-governor redis deadpool-redis gatherhub-memory gatherhub-security gatherhub-server"
   "gatherhub-memory|actix-web actix-ws actix-governor diesel redis gatherhub-app gatherhub-server"
   "gatherhub-security|actix-web actix-ws actix-governor diesel redis gatherhub-app gatherhub-server"
+  "gatherhub-sqlite|actix-web actix-ws actix-governor redis gatherhub-app gatherhub-server gatherhub-memory"
+  "gatherhub-postgres|actix-web actix-ws actix-governor redis gatherhub-app gatherhub-server gatherhub-memory"
 )
 for rule in "${rules[@]}"; do
   crate=${rule%%|*}

@@ -5,5 +5,6 @@ mod auth;
 mod events;
 mod platform;
 mod readme;
+mod resilience;
 mod tasks;
 mod voting;

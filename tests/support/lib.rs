@@ -3,7 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test support code")]
 
-use gatherhub_server::config::DatabaseUrl;
+use std::time::Duration;
+
+use gatherhub_server::config::{DatabaseUrl, PoolSettings, Secret};
 use gatherhub_server::{Application, Settings};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -12,18 +14,40 @@ use serde_json::{Value, json};
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    _server: actix_web_handle::Handle,
+    server: Option<ServerGuard>,
+    _database: Option<ScratchDatabase>,
 }
 
-mod actix_web_handle {
-    /// Stops the server when the test ends.
-    pub struct Handle(pub Option<tokio::task::JoinHandle<()>>);
-    impl Drop for Handle {
-        fn drop(&mut self) {
-            if let Some(task) = self.0.take() {
-                task.abort();
-            }
-        }
+/// Storage that lives as long as the test app (a temporary SQLite file).
+#[expect(dead_code, reason = "held only to be dropped with the app")]
+enum ScratchDatabase {
+    Sqlite(tempfile::TempDir),
+    Postgres(gatherhub_postgres::testing::TestDb),
+}
+
+/// The backend every [`TestApp`] runs on: `GATHERHUB_TEST_DATABASE` =
+/// `memory` (default), `sqlite` or `postgres` (a scratch database per app on
+/// the server at `GATHERHUB_TEST_PG_URL`).
+pub fn test_backend() -> String {
+    std::env::var("GATHERHUB_TEST_DATABASE").unwrap_or_else(|_| "memory".to_owned())
+}
+
+/// Stops the server (its workers and their connections) when the test app
+/// is dropped, so no test leaves a server running behind it.
+struct ServerGuard {
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        // Best effort: the runtime may already be shutting down.
+        drop(
+            tokio::runtime::Handle::try_current()
+                .map(|rt| rt.spawn(async move { handle.stop(false).await })),
+        );
+        self.task.abort();
     }
 }
 
@@ -46,21 +70,47 @@ pub fn hours_from_now(hours: i64) -> String {
 }
 
 impl TestApp {
-    /// The app on 127.0.0.1, a random port, in-memory storage, rate limits off.
+    /// The app on 127.0.0.1, a random port, rate limits off, on a fresh
+    /// database of the [`test_backend`].
     pub async fn spawn() -> Self {
+        let (database_url, database) = match test_backend().as_str() {
+            "memory" => (DatabaseUrl::Memory, None),
+            "sqlite" => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("gatherhub.db").display());
+                (DatabaseUrl::Sqlite(url), Some(ScratchDatabase::Sqlite(dir)))
+            }
+            "postgres" => {
+                let db = gatherhub_postgres::testing::TestDb::create().await;
+                let url = DatabaseUrl::Postgres(Secret::new(db.url()));
+                (url, Some(ScratchDatabase::Postgres(db)))
+            }
+            other => panic!("GATHERHUB_TEST_DATABASE={other}: expected memory, sqlite or postgres"),
+        };
         let settings = Settings {
             host: "127.0.0.1".into(),
             port: 0,
-            database_url: DatabaseUrl::Memory,
+            database_url,
             rate_limit_enabled: false,
+            // Generous waits: many apps share a small machine during tests.
+            pool: PoolSettings {
+                max_size: 8,
+                wait_timeout: Duration::from_secs(30),
+                connect_timeout: Duration::from_secs(10),
+                statement_timeout: Duration::from_secs(30),
+            },
             ..Settings::default()
         };
-        Self::spawn_with(settings).await
+        let mut app = Self::spawn_with(settings).await;
+        app._database = database;
+        app
     }
 
+    /// The app with exactly these settings.
     pub async fn spawn_with(settings: Settings) -> Self {
         let app = Application::build(settings).await.expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
         let task = tokio::spawn(async move {
             let _ = app.run_until_stopped().await;
         });
@@ -70,7 +120,16 @@ impl TestApp {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
-            _server: actix_web_handle::Handle(Some(task)),
+            server: Some(ServerGuard { handle, task }),
+            _database: None,
+        }
+    }
+
+    /// Stops the server gracefully and waits until it has stopped (its
+    /// storage is released), keeping any scratch database.
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.handle.stop(true).await;
         }
     }
 

@@ -2,12 +2,15 @@
 //! documentation, configuration and startup. Handlers are thin: extract, call
 //! one `gatherhub_app` method, map the result.
 
+pub mod cli;
 pub mod config;
 pub mod dto;
 pub mod http;
 pub mod openapi;
 pub mod routes;
+pub mod seed;
 pub mod startup;
+pub mod store;
 pub mod telemetry;
 
 pub use config::Settings;

@@ -2,26 +2,12 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use gatherhub_server::{Application, Settings, telemetry};
+use clap::Parser;
+use gatherhub_server::cli::{Cli, run};
+use gatherhub_server::{Settings, telemetry};
 
-#[derive(Debug, Parser)]
-#[command(
-    name = "gatherhub",
-    version,
-    about = "GatherHub: real-time community event planner"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Serve the HTTP API (the default).
-    Serve,
-}
-
+// Multi-thread runtime: migrations use `block_in_place`-style blocking work,
+// and actix-web's server runs inside it (STACK.md, pitfall 6).
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,25 +19,5 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).await,
-    }
-}
-
-async fn serve(settings: Settings) -> ExitCode {
-    let app = match Application::build(settings.clone()).await {
-        Ok(app) => app,
-        Err(error) => {
-            eprintln!("gatherhub: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    tracing::info!(host = %settings.host, port = app.port(), backend = settings.database_url.backend(), "GatherHub listening");
-    match app.run_until_stopped().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("gatherhub: server error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    run(cli.command, settings).await
 }

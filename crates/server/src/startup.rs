@@ -9,19 +9,21 @@ use actix_web::dev::Server;
 use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
 use actix_web::{HttpResponse, web};
 use gatherhub_app::{App, Deps};
-use gatherhub_memory::MemoryStore;
-use gatherhub_ports::{Clock, Repositories, SystemClock};
+use gatherhub_ports::{Clock, SystemClock};
 use gatherhub_security::{Argon2Hasher, HashParams, JwtConfig, JwtIssuer};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::config::{DatabaseUrl, Secret, Settings};
+use crate::config::{Secret, Settings};
 use crate::http::{ApiError, middleware};
+use crate::store::{Store, StoreError};
 use crate::{openapi, routes};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("{0}")]
     Config(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -38,7 +40,14 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let app = build_app(&settings)?;
+        let store = Store::open(&settings).await?;
+        if settings.migrate_on_start {
+            let applied = store.migrate().await?;
+            if !applied.is_empty() {
+                tracing::info!(count = applied.len(), "applied pending migrations");
+            }
+        }
+        let app = build_app(&settings, &store)?;
         let address = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -66,23 +75,15 @@ impl Application {
     }
 }
 
-/// The use cases over the adapters the settings select.
-pub fn build_app(settings: &Settings) -> Result<App, StartupError> {
+/// The use cases over an opened store and the configured security adapters.
+pub fn build_app(settings: &Settings, store: &Store) -> Result<App, StartupError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let repos = match &settings.database_url {
-        DatabaseUrl::Memory => {
-            tracing::warn!(
-                "storage: in-memory adapters (DATABASE_URL=memory://): data is lost when the process stops"
-            );
-            Repositories::from_store(Arc::new(MemoryStore::new()))
-        }
-        other => {
-            return Err(StartupError::Config(format!(
-                "DATABASE_URL: the {} backend is not available in this build yet; use memory://",
-                other.backend()
-            )));
-        }
-    };
+    if let Store::Memory(_) = store {
+        tracing::warn!(
+            "storage: in-memory (DATABASE_URL=memory://): data is lost when the process stops"
+        );
+    }
+    let repos = store.repositories();
     let secret = match &settings.secret_key {
         Some(secret) => secret.clone(),
         None => {

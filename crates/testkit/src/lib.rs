@@ -16,7 +16,9 @@
 //! Repositories>`; it is evaluated once per test, inside that test's runtime (a
 //! multi-threaded Tokio runtime with 4 workers), so it may connect to a database
 //! or create a scratch schema. [`run_all`] runs every contract in sequence
-//! instead, and [`CONTRACTS`] names them.
+//! instead, and [`CONTRACTS`] names them. A store that needs tearing down (a
+//! scratch database to drop) uses [`contract_tests_guarded!`], whose factory
+//! also returns a guard that outlives the contract.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test support code")]
 
@@ -52,6 +54,30 @@ where
         tokio::time::timeout(CONTRACT_TIMEOUT, contract(repos))
             .await
             .expect("the contract test did not finish in time (deadlock?)");
+    });
+}
+
+/// As [`run_contract`], for factories that return `(Repositories, guard)`:
+/// the guard (e.g. one whose `Drop` removes a scratch database) lives until
+/// the contract has finished, failed or timed out, and is dropped after the
+/// store. This is what each test of [`contract_tests_guarded!`] calls.
+pub fn run_contract_guarded<F, Fut, G, T, TFut>(make: F, contract: T)
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = (Repositories, G)>,
+    T: FnOnce(Repositories) -> TFut,
+    TFut: Future<Output = ()>,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime for the contract test");
+    runtime.block_on(async move {
+        let (repos, guard) = make().await;
+        let finished = tokio::time::timeout(CONTRACT_TIMEOUT, contract(repos)).await;
+        drop(guard);
+        finished.expect("the contract test did not finish in time (deadlock?)");
     });
 }
 
@@ -129,6 +155,28 @@ macro_rules! __for_each_contract {
 macro_rules! contract_tests {
     ($factory:expr $(,)?) => {
         $crate::__for_each_contract!(__contract_test_fns! { $factory });
+    };
+}
+
+/// As [`contract_tests!`], with a factory returning `(Repositories, guard)`;
+/// see [`run_contract_guarded`].
+#[macro_export]
+macro_rules! contract_tests_guarded {
+    ($factory:expr $(,)?) => {
+        $crate::__for_each_contract!(__contract_test_fns_guarded! { $factory });
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __contract_test_fns_guarded {
+    ({ $factory:expr } $($module:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::run_contract_guarded($factory, $crate::contracts::$module::$name);
+            }
+        )*
     };
 }
 

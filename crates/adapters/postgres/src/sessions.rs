@@ -1,0 +1,118 @@
+//! `SessionRepo`: logins and their refresh-token chains. Rotation is a
+//! compare-and-swap: a conditional `UPDATE` on the current token id, which
+//! PostgreSQL's row lock makes succeed for exactly one of racing callers.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use gatherhub_domain::UserId;
+use gatherhub_domain::user::User;
+use gatherhub_ports::{RepoResult, Rotation, Session, SessionRepo};
+
+use crate::PgStore;
+use crate::models::{SessionRow, UserRow};
+use crate::schema::{sessions, users};
+
+#[async_trait::async_trait]
+impl SessionRepo for PgStore {
+    /// A duplicate id is refused by the primary key (`Unknown`), as the memory
+    /// adapter refuses it, rather than replacing a live session.
+    async fn create_session(&self, session: Session) -> RepoResult<()> {
+        self.run(async |conn| {
+            diesel::insert_into(sessions::table)
+                .values(SessionRow::from(&session))
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_user(&self, id: &str, now: DateTime<Utc>) -> RepoResult<Option<User>> {
+        self.run(async |conn| {
+            let row = sessions::table
+                .inner_join(users::table)
+                .filter(sessions::id.eq(id))
+                .filter(sessions::revoked.eq(false))
+                .filter(sessions::expires_at.gt(now))
+                .filter(users::is_active.eq(true))
+                .select(UserRow::as_select())
+                .first(conn)
+                .await
+                .optional()?;
+            Ok(row.map(User::from))
+        })
+        .await
+    }
+
+    /// Racing calls queue on the session's row lock; after the winner commits
+    /// the others re-check the condition against the new token id, miss, and
+    /// fall through to revoking the session: `Reused`.
+    async fn rotate(
+        &self,
+        id: &str,
+        presented: &str,
+        next: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> RepoResult<Rotation> {
+        self.run(async |conn| {
+            let active = sessions::table
+                .filter(sessions::id.eq(id))
+                .filter(sessions::revoked.eq(false))
+                .filter(sessions::expires_at.gt(now));
+            let rotated = diesel::update(active.filter(sessions::refresh_jti.eq(presented)))
+                .set((
+                    sessions::refresh_jti.eq(next),
+                    sessions::expires_at.eq(expires_at),
+                ))
+                .execute(conn)
+                .await?;
+            if rotated == 1 {
+                return Ok(Rotation::Rotated);
+            }
+            let revoked = diesel::update(active)
+                .set(sessions::revoked.eq(true))
+                .execute(conn)
+                .await?;
+            Ok(if revoked == 1 {
+                Rotation::Reused
+            } else {
+                Rotation::Revoked
+            })
+        })
+        .await
+    }
+
+    /// "Active before" means not yet revoked, as in the memory adapter: the
+    /// port gives no clock to tell expiry here.
+    async fn revoke_session(&self, id: &str) -> RepoResult<bool> {
+        self.run(async |conn| {
+            let revoked =
+                diesel::update(sessions::table.find(id).filter(sessions::revoked.eq(false)))
+                    .set(sessions::revoked.eq(true))
+                    .execute(conn)
+                    .await?;
+            Ok(revoked == 1)
+        })
+        .await
+    }
+
+    /// The ids come back in creation order (then by id).
+    async fn revoke_user_sessions(&self, user: UserId) -> RepoResult<Vec<String>> {
+        self.run(async |conn| {
+            let mut revoked: Vec<(DateTime<Utc>, String)> = diesel::update(
+                sessions::table
+                    .filter(sessions::user_id.eq(user.get()))
+                    .filter(sessions::revoked.eq(false)),
+            )
+            .set(sessions::revoked.eq(true))
+            .returning((sessions::created_at, sessions::id))
+            .get_results(conn)
+            .await?;
+            revoked.sort();
+            Ok(revoked.into_iter().map(|(_, id)| id).collect())
+        })
+        .await
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE votes;
+DROP TABLE poll_options;
+DROP TABLE polls;
