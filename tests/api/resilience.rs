@@ -3,7 +3,10 @@
 //! resumes by itself once the database is back. The database is cut off by a
 //! TCP proxy between the app and PostgreSQL, which the test stops and starts.
 
-#![allow(clippy::unwrap_used, reason = "test code: a failed step is a failed test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a failed step is a failed test"
+)]
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -117,6 +117,10 @@ impl From<RepoError> for AppError {
                 Conflict::PollClosed => {
                     Self::conflict(ConflictCode::PollClosed, "This poll is closed.")
                 }
+                Conflict::TaskAssigned => Self::conflict(
+                    ConflictCode::Conflict,
+                    "This task has already been claimed by someone else.",
+                ),
                 Conflict::PollHasVotes => Self::conflict(
                     ConflictCode::Conflict,
                     "Options cannot be changed once votes have been cast.",

@@ -8,7 +8,7 @@ pub(crate) mod params;
 use gatherhub_domain::access::{self, Actor};
 use gatherhub_domain::task::{NewTask, TaskChanges, TaskDescription, TaskRelation, TaskStatus};
 use gatherhub_domain::{EventId, FieldErrors, Page, TaskId, UserId};
-use gatherhub_ports::{EventView, RepoError, TaskQuery, TaskView};
+use gatherhub_ports::{Conflict, EventView, RepoError, TaskQuery, TaskView};
 
 pub use input::{AssignInput, TaskInput, TaskListInput};
 
@@ -158,6 +158,16 @@ impl TaskService {
         if to == Some(actor.user_id) && view.task.assignee_id == to {
             return Ok(view);
         }
+        // A member claiming a task someone else holds conflicts with its
+        // state (the same answer as losing a race for it), rather than lacking
+        // a permission.
+        if !relation.can_manage()
+            && relation.is_going
+            && to == Some(actor.user_id)
+            && view.task.assignee_id.is_some()
+        {
+            return Err(RepoError::Conflict(Conflict::TaskAssigned).into());
+        }
         if !relation.can_assign(&view.task, actor.user_id, to) {
             return Err(AppError::Forbidden(
                 "Only the organizer or the task's creator may assign it; members may claim unassigned tasks for themselves.",
@@ -170,6 +180,9 @@ impl TaskService {
         errors.into_result()?;
         let changes = TaskChanges {
             assignee_id: Some(to),
+            // A member (not a manager) may only take a task nobody holds,
+            // also when another member claims it at the same moment.
+            only_if_unassigned: !relation.can_manage(),
             ..TaskChanges::default()
         };
         self.save(id, changes).await

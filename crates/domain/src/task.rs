@@ -147,9 +147,18 @@ pub struct TaskChanges {
     pub priority: Option<Priority>,
     pub due_date: Option<Option<DateTime<Utc>>>,
     pub assignee_id: Option<Option<UserId>>,
+    /// Apply only while the task has no assignee: a member claiming a task
+    /// must not take it from whoever claimed it a moment earlier.
+    pub only_if_unassigned: bool,
 }
 
 impl TaskChanges {
+    /// Whether these changes may apply to `current` (checked by the store
+    /// under the same lock as the write).
+    pub fn precondition_holds(&self, current: &Task) -> bool {
+        !self.only_if_unassigned || current.assignee_id.is_none()
+    }
+
     /// Only `status` is set: what an assignee may change.
     pub fn is_status_only(&self) -> bool {
         self.title.is_none()

@@ -57,4 +57,6 @@ pub enum Conflict {
     PollClosed,
     /// `PollRepo::update_poll`: options cannot change once a vote exists.
     PollHasVotes,
+    /// `TaskRepo::update_task` with `only_if_unassigned`: someone holds the task.
+    TaskAssigned,
 }

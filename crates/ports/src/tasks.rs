@@ -70,7 +70,9 @@ pub trait TaskRepo: Send + Sync {
 
     /// Applies `changes` (setting or clearing `completed_at` as the status
     /// moves). MUST return `NotFound` and `Invalid` (field `assignee_id`) as
-    /// `create_task` does.
+    /// `create_task` does, and `Conflict(TaskAssigned)` when
+    /// `changes.precondition_holds` fails, checked atomically with the write
+    /// (of many concurrent claims of one task exactly one succeeds).
     async fn update_task(
         &self,
         id: TaskId,

@@ -128,6 +128,7 @@ macro_rules! __for_each_contract {
             tasks::task_assignee_must_be_going_member,
             tasks::task_update_fields_and_completion,
             tasks::task_delete,
+            tasks::task_concurrent_claims_one_wins,
             task_list::list_tasks_visibility,
             task_list::list_tasks_filters,
             task_list::list_tasks_orderings,

@@ -21,7 +21,7 @@ async fn assigning_claiming_and_completing() {
             Some(&s.carol.access),
         )
         .await;
-    expect_error(taken, StatusCode::FORBIDDEN, "forbidden").await;
+    expect_error(taken, StatusCode::CONFLICT, "conflict").await;
     let unassigned = expect_status(
         s.app
             .post(&assign, &json!({"assignee_id": null}), Some(&s.org.access))
@@ -157,4 +157,38 @@ async fn the_list_filters_orders_and_pages() {
         .get("/api/v1/tasks/?page=0", Some(&s.org.access))
         .await;
     expect_error(bad_page, StatusCode::BAD_REQUEST, "validation_error").await;
+}
+
+#[tokio::test]
+async fn racing_claims_of_one_task_have_one_winner() {
+    let s = setup().await;
+    for _ in 0..3 {
+        let task = create(
+            &s,
+            &s.org,
+            json!({"event": s.event, "title": "Bring chairs"}),
+        )
+        .await;
+        let assign = format!("{}assign/", path(&task));
+        let claim = json!({});
+        let (bob, carol) = tokio::join!(
+            s.app.post(&assign, &claim, Some(&s.bob.access)),
+            s.app.post(&assign, &claim, Some(&s.carol.access)),
+        );
+        let mut statuses = [bob.status(), carol.status()];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+        let loser = if bob.status() == StatusCode::CONFLICT {
+            bob
+        } else {
+            carol
+        };
+        expect_error(loser, StatusCode::CONFLICT, "conflict").await;
+        let stored = expect_status(
+            s.app.get(&path(&task), Some(&s.org.access)).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert!([s.bob.id, s.carol.id].contains(&stored["assignee"]["id"].as_i64().unwrap()));
+    }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use gatherhub_domain::task::{NewTask, Task, TaskChanges, TaskStatus};
 use gatherhub_domain::{EventId, Page, TaskId, UserId, ValidationError};
-use gatherhub_ports::{RepoError, RepoResult, TaskQuery, TaskRepo, TaskView};
+use gatherhub_ports::{Conflict, RepoError, RepoResult, TaskQuery, TaskRepo, TaskView};
 
 use crate::MemoryStore;
 use crate::listing;
@@ -85,6 +85,9 @@ impl TaskRepo for MemoryStore {
     ) -> RepoResult<TaskView> {
         self.write(|s| {
             let current = s.tasks.get(&id).ok_or(RepoError::NotFound)?;
+            if !changes.precondition_holds(current) {
+                return Err(Conflict::TaskAssigned.into());
+            }
             if let Some(assignee) = changes.assignee_id {
                 s.check_assignee(current.event_id, assignee)?;
             }

@@ -9,7 +9,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use gatherhub_domain::task::{NewTask, TaskChanges, TaskStatus};
 use gatherhub_domain::{EventId, Page, TaskId, UserId, ValidationError};
-use gatherhub_ports::{RepoError, RepoResult, TaskOrdering, TaskQuery, TaskRepo, TaskView};
+use gatherhub_ports::{
+    Conflict, RepoError, RepoResult, TaskOrdering, TaskQuery, TaskRepo, TaskView,
+};
 
 use crate::PgStore;
 use crate::error::{ASSIGNEE_NOT_GOING, Fail};
@@ -170,6 +172,9 @@ impl TaskRepo for PgStore {
             let current = current
                 .ok_or(Fail::Repo(RepoError::NotFound))?
                 .into_task()?;
+            if !changes.precondition_holds(&current) {
+                return Err(Fail::Repo(Conflict::TaskAssigned.into()));
+            }
             let next = changes.apply(&current, now);
             diesel::update(tasks::table.find(id.get()))
                 .set(TaskValues::from(&next))

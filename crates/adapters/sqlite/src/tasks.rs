@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
 use gatherhub_domain::task::{NewTask, Task, TaskChanges, TaskStatus};
 use gatherhub_domain::{EventId, Page, TaskId, UserId, ValidationError};
-use gatherhub_ports::{RepoError, RepoResult, TaskOrdering, TaskQuery, TaskRepo, TaskView};
+use gatherhub_ports::{
+    Conflict, RepoError, RepoResult, TaskOrdering, TaskQuery, TaskRepo, TaskView,
+};
 
 use crate::SqliteStore;
 use crate::error::{Fail, Tx};
@@ -263,6 +265,9 @@ impl TaskRepo for SqliteStore {
         self.db
             .write(move |conn| {
                 let current = task_by_id(conn, id)?.ok_or(Fail::Repo(RepoError::NotFound))?;
+                if !changes.precondition_holds(&current) {
+                    return Err(Fail::Repo(Conflict::TaskAssigned.into()));
+                }
                 if let Some(assignee) = changes.assignee_id {
                     check_assignee(conn, current.event_id, assignee)?;
                 }

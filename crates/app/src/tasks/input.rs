@@ -118,6 +118,7 @@ pub(crate) fn changes(
             .and_then(|p| errors.check(Priority::parse("priority", p))),
         due_date: input.due_date,
         assignee_id,
+        only_if_unassigned: false,
     }
 }
 
@@ -133,6 +134,7 @@ pub(crate) fn effective(changes: TaskChanges, task: &Task) -> TaskChanges {
         priority: changes.priority.filter(|p| *p != task.priority),
         due_date: changes.due_date.filter(|d| *d != task.due_date),
         assignee_id: changes.assignee_id.filter(|a| *a != task.assignee_id),
+        only_if_unassigned: changes.only_if_unassigned,
     }
 }
 

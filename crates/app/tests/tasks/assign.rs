@@ -46,8 +46,8 @@ async fn managers_assign_any_going_member_or_nobody() {
 async fn a_going_member_claims_an_unassigned_task_for_themselves() {
     let c = cast().await;
     let app = &c.w.app.tasks;
-    // Assigned to someone else: no claiming.
-    assert_forbidden(app.assign(&c.other, c.task, AssignInput::default()).await);
+    // Assigned to someone else: no claiming (409, as when losing a race).
+    assert_task_claimed(app.assign(&c.other, c.task, AssignInput::default()).await);
     app.assign(&c.org, c.task, to(None)).await.unwrap();
     // Not for somebody else, and not unassigning.
     assert_forbidden(
@@ -67,7 +67,7 @@ async fn a_going_member_claims_an_unassigned_task_for_themselves() {
         .unwrap();
     assert_eq!(again.task.assignee_id, Some(c.other.user_id));
     // Nobody else may take it over.
-    assert_forbidden(
+    assert_task_claimed(
         app.assign(&c.assignee, c.task, AssignInput::default())
             .await,
     );
@@ -129,4 +129,14 @@ async fn completing_is_idempotent_and_not_for_others() {
         second.task.updated_at, first.task.updated_at,
         "nothing was written"
     );
+}
+
+#[track_caller]
+fn assert_task_claimed(result: gatherhub_app::AppResult<gatherhub_ports::TaskView>) {
+    match result {
+        Err(gatherhub_app::AppError::Conflict { code, .. }) => {
+            assert_eq!(code, gatherhub_app::ConflictCode::Conflict);
+        }
+        other => panic!("expected a 409 conflict, got {other:?}"),
+    }
 }

@@ -272,3 +272,54 @@ pub async fn task_delete(repos: Repositories) {
     assert_not_found(repos.tasks.delete_task(doomed.task.id).await);
     assert_not_found(repos.tasks.delete_task(TaskId(MISSING)).await);
 }
+
+/// Members claiming one unassigned task at the same moment: exactly one gets
+/// it, the others see `Conflict(TaskAssigned)`, and nobody's claim is lost
+/// silently. A precondition that no longer holds changes nothing.
+pub async fn task_concurrent_claims_one_wins(repos: Repositories) {
+    let alice = user(&repos, "alice").await;
+    let members = users(&repos, "claimer", 10).await;
+    let id = event(&repos, &alice, None).await.event.id;
+    join_all(&repos, id, &members.iter().collect::<Vec<_>>()).await;
+    let task = repos
+        .tasks
+        .create_task(new_task(id, "Bring chairs"), alice.id, now())
+        .await
+        .unwrap()
+        .task
+        .id;
+    let r = repos.clone();
+    let ids: Vec<_> = members.iter().map(|u| u.id).collect();
+    let outcomes = concurrently(10, move |i| {
+        let (r, user) = (r.clone(), ids[i]);
+        async move {
+            let claim = TaskChanges {
+                assignee_id: Some(Some(user)),
+                only_if_unassigned: true,
+                ..TaskChanges::default()
+            };
+            r.tasks.update_task(task, claim, now()).await
+        }
+    })
+    .await;
+    let (won, lost): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(Result::is_ok);
+    assert_eq!(won.len(), 1, "exactly one claim succeeds");
+    for outcome in lost {
+        assert_conflict(outcome, gatherhub_ports::Conflict::TaskAssigned);
+    }
+    let winner = won.into_iter().next().unwrap().unwrap().task.assignee_id;
+    let stored = repos.tasks.get_task(task).await.unwrap().unwrap();
+    assert_eq!(stored.task.assignee_id, winner);
+
+    // Without the precondition (a manager assigning) the change applies.
+    let reassign = TaskChanges {
+        assignee_id: Some(Some(members[0].id)),
+        ..TaskChanges::default()
+    };
+    let view = repos
+        .tasks
+        .update_task(task, reassign, now())
+        .await
+        .unwrap();
+    assert_eq!(view.task.assignee_id, Some(members[0].id));
+}
