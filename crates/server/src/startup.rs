@@ -15,6 +15,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::{Secret, Settings};
 use crate::http::{ApiError, middleware};
+use crate::readiness::{DatabaseCheck, ReadinessChecks};
+use crate::shutdown::Shutdown;
 use crate::store::{Store, StoreError};
 use crate::{openapi, routes};
 
@@ -48,6 +50,11 @@ impl Application {
             }
         }
         let app = build_app(&settings, &store)?;
+        let state = ServerState {
+            checks: ReadinessChecks::default()
+                .with(Arc::new(DatabaseCheck(store.repositories().health))),
+            shutdown: Shutdown::new(),
+        };
         let address = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -57,7 +64,7 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address, source })?
             .port();
-        let server = run(listener, app)?;
+        let server = run(listener, app, state)?;
         Ok(Self { port, server })
     }
 
@@ -119,13 +126,25 @@ fn ephemeral_secret() -> Secret {
     Secret::new(random)
 }
 
+/// What the server shares besides the use cases: readiness checks and the
+/// shutdown signal.
+#[derive(Clone)]
+pub struct ServerState {
+    pub checks: ReadinessChecks,
+    pub shutdown: Shutdown,
+}
+
 /// The HTTP server over `app`, not yet awaited.
-pub fn run(listener: TcpListener, app: App) -> Result<Server, StartupError> {
+pub fn run(listener: TcpListener, app: App, state: ServerState) -> Result<Server, StartupError> {
     let app = web::Data::new(app);
+    let checks = web::Data::new(state.checks);
+    let shutdown = web::Data::new(state.shutdown);
     let document = openapi::document();
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
             .app_data(app.clone())
+            .app_data(checks.clone())
+            .app_data(shutdown.clone())
             .app_data(
                 web::PathConfig::default()
                     .error_handler(|_, _| ApiError::not_found("Not found.").into()),

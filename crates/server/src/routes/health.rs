@@ -1,20 +1,22 @@
 //! Health endpoints for load balancers and operators: no auth, never cached.
 
-use std::time::Instant;
+use std::collections::BTreeMap;
 
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use gatherhub_app::App;
+use futures_util::future::join_all;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::http::method_not_allowed;
+use crate::readiness::{Check, ReadinessChecks};
+use crate::shutdown::Shutdown;
 
 #[derive(OpenApi)]
 #[openapi(
     paths(get_health, get_liveness, get_readiness),
-    components(schemas(Health, Liveness, Readiness, Checks, Check))
+    components(schemas(Health, Liveness, Readiness, Check))
 )]
 pub struct HealthApi;
 
@@ -34,25 +36,14 @@ pub struct Liveness {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Check {
-    /// `healthy`, `unhealthy` or `not_configured`.
-    pub status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latency_ms: Option<f64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Checks {
-    pub database: Check,
-    pub redis: Check,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
     /// `healthy`, `degraded` (an optional dependency is down) or `unhealthy`.
     pub status: &'static str,
     pub timestamp: DateTime<Utc>,
-    pub checks: Checks,
+    /// One entry per dependency: `database`, `redis` (`not_configured` without
+    /// `REDIS_URL`), and the real-time fabric when present.
+    #[schema(value_type = std::collections::BTreeMap<String, Check>)]
+    pub checks: BTreeMap<&'static str, Check>,
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -101,45 +92,52 @@ pub async fn get_liveness() -> HttpResponse {
     }))
 }
 
-/// Readiness: 503 when the database cannot be reached.
+/// Readiness: 503 when a critical dependency (the database) is down or the
+/// instance is shutting down; `degraded` (200) when only an optional one is.
 #[utoipa::path(get, path = "/health/ready/", tag = "health", operation_id = "get_readiness",
     responses(
-        (status = 200, description = "Ready (possibly degraded)", body = Readiness),
-        (status = 503, description = "The database is unreachable", body = Readiness),
+        (status = 200, description = "Ready, possibly `degraded`", body = Readiness),
+        (status = 503, description = "`unhealthy`: the database is unreachable, or shutting down", body = Readiness),
     ))]
-pub async fn get_readiness(app: web::Data<App>) -> HttpResponse {
-    let started = Instant::now();
-    let database = match app.deps.repos.health.ping().await {
-        Ok(()) => Check {
-            status: "healthy",
-            latency_ms: Some(started.elapsed().as_secs_f64() * 1000.0),
-        },
-        Err(error) => {
-            tracing::warn!(%error, "readiness: database check failed");
-            Check {
-                status: "unhealthy",
-                latency_ms: None,
+pub async fn get_readiness(
+    checks: web::Data<ReadinessChecks>,
+    shutdown: web::Data<Shutdown>,
+) -> HttpResponse {
+    let results = join_all(
+        checks
+            .0
+            .iter()
+            .map(|check| async move { (check.name(), check.critical(), check.check().await) }),
+    )
+    .await;
+    let mut status = if shutdown.is_triggered() {
+        "unhealthy"
+    } else {
+        "healthy"
+    };
+    let mut map = BTreeMap::new();
+    for (name, critical, check) in results {
+        if check.is_unhealthy() {
+            if critical {
+                status = "unhealthy";
+            } else if status == "healthy" {
+                status = "degraded";
             }
         }
-    };
-    let ready = database.status == "healthy";
+        map.insert(name, check);
+    }
+    map.entry("redis").or_insert_with(Check::not_configured);
     let body = Readiness {
-        status: if ready { "healthy" } else { "unhealthy" },
+        status,
         timestamp: Utc::now(),
-        checks: Checks {
-            database,
-            redis: Check {
-                status: "not_configured",
-                latency_ms: None,
-            },
-        },
+        checks: map,
     };
-    let response = if ready {
-        HttpResponse::Ok().json(body)
-    } else {
+    let response = if status == "unhealthy" {
         HttpResponse::ServiceUnavailable()
             .insert_header(("Retry-After", "5"))
             .json(body)
+    } else {
+        HttpResponse::Ok().json(body)
     };
     no_store(response)
 }
