@@ -11,9 +11,16 @@ rules=(
   "gatherhub-ports|tokio diesel diesel-async actix-web actix-ws actix-governor redis deadpool-redis argon2 jsonwebtoken gatherhub-app"
   "gatherhub-app|tokio diesel diesel-async actix-web actix-ws actix-governor redis deadpool-redis gatherhub-memory gatherhub-security gatherhub-server"
   "gatherhub-memory|actix-web actix-ws actix-governor diesel redis gatherhub-app gatherhub-server"
+  "gatherhub-inprocess|actix-web actix-ws actix-governor diesel diesel-async redis gatherhub-app gatherhub-server gatherhub-memory"
   "gatherhub-security|actix-web actix-ws actix-governor diesel redis gatherhub-app gatherhub-server"
   "gatherhub-sqlite|actix-web actix-ws actix-governor redis gatherhub-app gatherhub-server gatherhub-memory"
   "gatherhub-postgres|actix-web actix-ws actix-governor redis gatherhub-app gatherhub-server gatherhub-memory"
+  "gatherhub-files|actix-web actix-ws actix-governor diesel diesel-async redis image gatherhub-app gatherhub-server gatherhub-memory gatherhub-sqlite gatherhub-postgres"
+  "gatherhub-redis|actix-web actix-ws actix-governor diesel diesel-async gatherhub-app gatherhub-server gatherhub-memory gatherhub-sqlite gatherhub-postgres"
+  # The Redis adapter and the bench are outer layers: the core never reaches them.
+  "gatherhub-domain|gatherhub-redis gatherhub-bench"
+  "gatherhub-ports|gatherhub-redis gatherhub-bench"
+  "gatherhub-app|gatherhub-redis gatherhub-bench"
 )
 for rule in "${rules[@]}"; do
   crate=${rule%%|*}

@@ -2,9 +2,15 @@
 //! a random port with the in-memory adapters.
 
 mod auth;
+mod avatars;
+mod cluster;
 mod events;
+mod ops_headers;
+mod ops_health;
+mod ops_limits;
 mod platform;
 mod readme;
+mod realtime;
 mod resilience;
 mod tasks;
 mod voting;

@@ -16,6 +16,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     server: Option<ServerGuard>,
     _database: Option<ScratchDatabase>,
+    /// `MEDIA_ROOT` of an app made by [`TestApp::spawn`]: its own temporary
+    /// directory, removed with the app.
+    media: Option<tempfile::TempDir>,
 }
 
 /// Storage that lives as long as the test app (a temporary SQLite file).
@@ -87,9 +90,11 @@ impl TestApp {
             }
             other => panic!("GATHERHUB_TEST_DATABASE={other}: expected memory, sqlite or postgres"),
         };
+        let media = tempfile::tempdir().expect("temporary media directory");
         let settings = Settings {
             host: "127.0.0.1".into(),
             port: 0,
+            media_root: media.path().to_path_buf(),
             database_url,
             rate_limit_enabled: false,
             // Generous waits: many apps share a small machine during tests.
@@ -103,7 +108,16 @@ impl TestApp {
         };
         let mut app = Self::spawn_with(settings).await;
         app._database = database;
+        app.media = Some(media);
         app
+    }
+
+    /// The media directory of an app made by [`TestApp::spawn`].
+    pub fn media_root(&self) -> &std::path::Path {
+        self.media
+            .as_ref()
+            .map(tempfile::TempDir::path)
+            .expect("spawn() gives every app a media directory")
     }
 
     /// The app with exactly these settings.
@@ -122,6 +136,7 @@ impl TestApp {
                 .unwrap(),
             server: Some(ServerGuard { handle, task }),
             _database: None,
+            media: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! Every access token names its session, so revoking the session (logout,
 //! reuse of a spent refresh token, a password change) ends all of its tokens.
 
+pub mod avatar;
 mod profile;
 
 use chrono::{DateTime, Utc};
@@ -12,6 +13,7 @@ use gatherhub_domain::user::{Email, PersonName, User, Username, check_password};
 use gatherhub_domain::{FieldErrors, UserId, ValidationError};
 use gatherhub_ports::{NewUser, Rotation, Session, TokenError, TokenKind, TokenPair};
 
+pub use avatar::AvatarMedia;
 pub use profile::{ChangePasswordInput, PasswordChanged, ProfileInput};
 
 use crate::{Actor, AppError, AppResult, Deps};
@@ -52,11 +54,13 @@ pub struct Principal {
 #[derive(Clone)]
 pub struct AuthService {
     deps: Deps,
+    /// Set with [`AuthService::with_avatar_media`].
+    media: Option<avatar::AvatarMedia>,
 }
 
 impl AuthService {
     pub fn new(deps: Deps) -> Self {
-        Self { deps }
+        Self { deps, media: None }
     }
 
     /// Creates an active, non-staff account and logs it in.
@@ -200,6 +204,11 @@ impl AuthService {
             Rotation::Rotated => Ok(pair),
             Rotation::Reused => {
                 tracing::warn!(user_id = %claims.user_id, "spent refresh token presented; session revoked");
+                self.deps
+                    .realtime
+                    .notifier
+                    .sessions_revoked(vec![claims.session_id])
+                    .await;
                 Err(AppError::TokenRevoked)
             }
             Rotation::Revoked => Err(AppError::TokenRevoked),
@@ -229,6 +238,11 @@ impl AuthService {
             return Err(AppError::TokenRevoked);
         }
         tracing::info!(user_id = %claims.user_id, "user logged out");
+        self.deps
+            .realtime
+            .notifier
+            .sessions_revoked(vec![claims.session_id.clone()])
+            .await;
         Ok(claims.session_id)
     }
 

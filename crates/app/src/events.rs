@@ -4,13 +4,14 @@
 //! Every method looks the event up as the caller first, so an event the caller
 //! may not see is `NotFound("Event")` before any permission is considered.
 
+mod announce;
 mod input;
 mod members;
 mod presence;
 
 use gatherhub_domain::access::{self, Actor};
 use gatherhub_domain::{EventId, Page, UserId};
-use gatherhub_ports::{EventQuery, EventView, RepoError};
+use gatherhub_ports::{EventQuery, EventView, Kind, RepoError};
 
 use crate::{AppError, AppResult, Deps, scope};
 
@@ -48,12 +49,14 @@ impl EventService {
     pub async fn create(&self, actor: &Actor, input: EventInput) -> AppResult<EventView> {
         let now = self.deps.clock.now();
         let event = input::parse_new(input, now)?;
-        self.deps
+        let view = self
+            .deps
             .repos
             .events
             .create_event(event, actor.user_id, now)
-            .await
-            .map_err(AppError::from)
+            .await?;
+        self.announce_event(Kind::EventCreated, &view, &[]).await;
+        Ok(view)
     }
 
     /// The event as `viewer` sees it (with their own membership).
@@ -109,18 +112,30 @@ impl EventService {
             .update_event(id, changes, actor.user_id, now)
             .await
             .map_err(event_error)?;
+        let kind = if view.event.cancelled && !current.event.cancelled {
+            Kind::EventCancelled
+        } else {
+            Kind::EventUpdated
+        };
+        self.announce_event(kind, &view, &promoted).await;
         Ok(EventUpdate { view, promoted })
     }
 
     /// Deletes an event with everything inside it (organizer or staff).
     pub async fn delete(&self, actor: &Actor, id: EventId) -> AppResult<()> {
-        self.managed(actor, id).await?;
+        let view = self.managed(actor, id).await?;
+        // Once deleted, a private event's members can no longer be listed.
+        let audience = self.deletion_audience(&view).await;
         self.deps
             .repos
             .events
             .delete_event(id)
             .await
-            .map_err(event_error)
+            .map_err(event_error)?;
+        if let Some(audience) = audience {
+            self.announce_deleted(id, audience).await;
+        }
+        Ok(())
     }
 
     /// The event if `viewer` may see it, else `NotFound("Event")`.

@@ -10,13 +10,14 @@
 pub mod auth;
 pub mod error;
 pub mod events;
+mod notify;
 mod scope;
 pub mod tasks;
 pub mod voting;
 
 use std::sync::Arc;
 
-use gatherhub_ports::{Clock, PasswordHasher, Repositories, TokenIssuer};
+use gatherhub_ports::{Clock, PasswordHasher, Realtime, Repositories, TokenIssuer};
 
 pub use error::{AppError, AppResult, ConflictCode};
 pub use gatherhub_domain::access::Actor;
@@ -28,6 +29,9 @@ pub struct Deps {
     pub hasher: Arc<dyn PasswordHasher>,
     pub tokens: Arc<dyn TokenIssuer>,
     pub clock: Arc<dyn Clock>,
+    /// Where committed changes are announced, and who is online
+    /// (`Realtime::disabled()` without real-time).
+    pub realtime: Realtime,
 }
 
 /// Every use case of GatherHub.
@@ -49,5 +53,12 @@ impl App {
             voting: voting::VotingService::new(deps.clone()),
             deps,
         }
+    }
+
+    /// Enables avatars: where their files are stored, and where the image
+    /// work runs.
+    pub fn with_avatar_media(mut self, media: auth::AvatarMedia) -> Self {
+        self.auth = self.auth.with_avatar_media(media);
+        self
     }
 }

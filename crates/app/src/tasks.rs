@@ -8,11 +8,11 @@ pub(crate) mod params;
 use gatherhub_domain::access::{self, Actor};
 use gatherhub_domain::task::{NewTask, TaskChanges, TaskDescription, TaskRelation, TaskStatus};
 use gatherhub_domain::{EventId, FieldErrors, Page, TaskId, UserId};
-use gatherhub_ports::{Conflict, EventView, RepoError, TaskQuery, TaskView};
+use gatherhub_ports::{Conflict, EventView, Kind, NoticeData, RepoError, TaskQuery, TaskView};
 
 pub use input::{AssignInput, TaskInput, TaskListInput};
 
-use crate::{AppError, AppResult, Deps, scope};
+use crate::{AppError, AppResult, Deps, notify, scope};
 
 const NOT_ASSIGNEE_MESSAGE: &str = "The assignee must be a going member of the event.";
 
@@ -70,7 +70,7 @@ impl TaskService {
         {
             // The event was deleted between the check and the insert.
             Err(RepoError::NotFound) => Err(AppError::field("event", "Invalid event.")),
-            other => Ok(other?),
+            other => Ok(self.announce(Kind::TaskCreated, other?).await),
         }
     }
 
@@ -118,11 +118,12 @@ impl TaskService {
                 .await?;
         }
         errors.into_result()?;
-        self.save(id, changes).await
+        let saved = self.save(id, changes).await?;
+        Ok(self.announce(Kind::TaskUpdated, saved).await)
     }
 
     pub async fn delete(&self, actor: &Actor, id: TaskId) -> AppResult<()> {
-        let (_, relation) = self.load_relation(actor, id).await?;
+        let (view, relation) = self.load_relation(actor, id).await?;
         if !relation.can_manage() {
             return Err(AppError::Forbidden(
                 "Only the organizer or the task's creator may delete it.",
@@ -133,7 +134,16 @@ impl TaskService {
             .tasks
             .delete_task(id)
             .await
-            .map_err(task_error)
+            .map_err(task_error)?;
+        let event = view.task.event_id;
+        notify::to_task_viewers(
+            &self.deps,
+            Kind::TaskDeleted,
+            event,
+            NoticeData::Deleted(id.get()),
+        )
+        .await;
+        Ok(())
     }
 
     /// Managers assign any going member or nobody; a going member claims an
@@ -185,7 +195,8 @@ impl TaskService {
             only_if_unassigned: !relation.can_manage(),
             ..TaskChanges::default()
         };
-        self.save(id, changes).await
+        let saved = self.save(id, changes).await?;
+        Ok(self.announce(Kind::TaskAssigned, saved).await)
     }
 
     /// Marks the task done; a done task is returned unchanged.
@@ -203,7 +214,17 @@ impl TaskService {
             status: Some(TaskStatus::Done),
             ..TaskChanges::default()
         };
-        self.save(id, changes).await
+        let saved = self.save(id, changes).await?;
+        Ok(self.announce(Kind::TaskCompleted, saved).await)
+    }
+
+    /// Sends `kind` with the task to the event's going members; returns the
+    /// task for the REST answer.
+    async fn announce(&self, kind: Kind, view: TaskView) -> TaskView {
+        let event = view.task.event_id;
+        let data = NoticeData::Task(view.clone());
+        notify::to_task_viewers(&self.deps, kind, event, data).await;
+        view
     }
 
     async fn save(&self, id: TaskId, changes: TaskChanges) -> AppResult<TaskView> {

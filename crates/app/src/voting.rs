@@ -2,28 +2,22 @@
 //! managed by their creator, the event's organizer and staff, voted on by
 //! going members; results show voters only for open ballots to members.
 
+mod announce;
 mod input;
 
 use gatherhub_domain::access::{self, Actor};
-use gatherhub_domain::poll::{self, NewPoll, PollChanges, PollDescription, Tally};
-use gatherhub_domain::user::UserSummary;
-use gatherhub_domain::{EventId, FieldErrors, OptionId, Page, PollId};
-use gatherhub_ports::{EventView, PollQuery, PollView, RepoError};
+use gatherhub_domain::poll::{self, NewPoll, PollChanges, PollDescription};
+use gatherhub_domain::{EventId, FieldErrors, Page, PollId};
+use gatherhub_ports::{EventView, Kind, PollQuery, PollView, RepoError};
 
 pub use input::{PollInput, PollListInput, VoteInput};
 
 use crate::tasks::params;
 use crate::{AppError, AppResult, ConflictCode, Deps, scope};
 
-/// A poll's counted results as a given caller may see them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Results {
-    pub view: PollView,
-    pub tally: Tally,
-    /// Who chose what, in option order; `None` for anonymous polls and for
-    /// callers who are not members of the event (staff always see them).
-    pub voters: Option<Vec<(OptionId, UserSummary)>>,
-}
+/// A poll's counted results as a given caller may see them (defined with the
+/// real-time ports, whose `vote.cast` carries them).
+pub type Results = gatherhub_ports::PollResults;
 
 #[derive(Clone)]
 pub struct VotingService {
@@ -81,7 +75,11 @@ impl VotingService {
             .await
         {
             Err(RepoError::NotFound) => Err(AppError::field("event", "Invalid event.")),
-            other => Ok(other?),
+            other => {
+                let view = other?;
+                self.announce_poll(Kind::PollCreated, &event, &view).await;
+                Ok(view)
+            }
         }
     }
 
@@ -137,8 +135,11 @@ impl VotingService {
             .repos
             .polls
             .update_poll(id, changes, actor.user_id, now)
+            .await
+            .map_err(poll_error)?;
+        self.announce_poll(Kind::PollUpdated, &event, &updated)
             .await;
-        updated.map_err(poll_error)
+        Ok(updated)
     }
 
     pub async fn delete(&self, actor: &Actor, id: PollId) -> AppResult<()> {
@@ -149,7 +150,9 @@ impl VotingService {
             .polls
             .delete_poll(id)
             .await
-            .map_err(poll_error)
+            .map_err(poll_error)?;
+        self.announce_deleted(&event, id).await;
+        Ok(())
     }
 
     /// Casts or replaces the caller's ballot; the flag is true for a first vote.
@@ -185,12 +188,13 @@ impl VotingService {
             other => other.map_err(poll_error)?,
         };
         let results = self.results(Some(actor), id).await?;
+        self.announce_results(actor, &event, &results, true).await;
         Ok((results, first))
     }
 
     /// Withdraws the caller's ballot; `NotFound("Vote")` when they had none.
     pub async fn retract(&self, actor: &Actor, id: PollId) -> AppResult<()> {
-        let (view, _) = self.load(Some(actor), id).await?;
+        let (view, event) = self.load(Some(actor), id).await?;
         let now = self.deps.clock.now();
         if !view.poll.is_open(now) {
             return Err(closed());
@@ -202,6 +206,11 @@ impl VotingService {
             .retract_vote(id, actor.user_id, now)
             .await;
         if had_votes.map_err(poll_error)? {
+            // The counts changed: subscribers get the new results, with no voter.
+            match self.results(Some(actor), id).await {
+                Ok(results) => self.announce_results(actor, &event, &results, false).await,
+                Err(error) => tracing::warn!(%error, "real-time vote.cast skipped"),
+            }
             Ok(())
         } else {
             Err(AppError::NotFound("Vote"))
@@ -236,12 +245,15 @@ impl VotingService {
         let (view, event) = self.load(Some(actor), id).await?;
         self.check_manage(actor, &view, &event)?;
         let now = self.deps.clock.now();
-        self.deps
+        let closed = self
+            .deps
             .repos
             .polls
             .close_poll(id, actor.user_id, now)
             .await
-            .map_err(poll_error)
+            .map_err(poll_error)?;
+        self.announce_poll(Kind::PollClosed, &event, &closed).await;
+        Ok(closed)
     }
 
     fn check_manage(&self, actor: &Actor, view: &PollView, event: &EventView) -> AppResult<()> {

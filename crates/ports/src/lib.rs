@@ -8,10 +8,13 @@
 //! the method and checked by the shared suite in `gatherhub-testkit`.
 
 pub mod auth;
+pub mod blocking;
 pub mod clock;
 pub mod error;
 pub mod events;
 pub mod polls;
+pub mod realtime;
+pub mod storage;
 pub mod tasks;
 pub mod users;
 
@@ -21,12 +24,19 @@ pub use auth::{
     PasswordHasher, Rotation, Session, SessionRepo, TokenClaims, TokenError, TokenIssuer,
     TokenKind, TokenPair,
 };
+pub use blocking::{BlockingError, BlockingPool};
 pub use clock::{Clock, SystemClock};
 pub use error::{Conflict, RepoError, RepoResult};
 pub use events::{EventFilter, EventOrdering, EventQuery, EventRepo, EventView, MemberView};
 pub use polls::{PollOrdering, PollQuery, PollRepo, PollView};
+pub use realtime::{
+    Audience, Broadcast, ConnectionId, Fabric, Kind, NoNotifier, NoPresence, Notice, NoticeData,
+    Notifier, PollResults, Presence, Realtime, RealtimeError, RealtimeEvent, RecvError, Stream,
+    Subscription, Version,
+};
+pub use storage::{FileStorage, StorageError, StorageResult};
 pub use tasks::{TaskFilter, TaskOrdering, TaskQuery, TaskRepo, TaskView};
-pub use users::{NewUser, ProfileUpdate, UserRepo};
+pub use users::{AvatarChange, NewUser, ProfileUpdate, UserRepo};
 
 /// Liveness of the storage behind the repositories, for readiness checks.
 #[async_trait::async_trait]

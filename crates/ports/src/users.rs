@@ -27,6 +27,14 @@ pub struct ProfileUpdate {
     pub email: Option<Email>,
 }
 
+/// What [`UserRepo::set_avatar`] did: the user as stored now, and the
+/// avatar URL it replaced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AvatarChange {
+    pub user: User,
+    pub previous: Option<String>,
+}
+
 #[async_trait::async_trait]
 pub trait UserRepo: Send + Sync {
     /// Stores a new active user. MUST return `Conflict(UsernameTaken)` or
@@ -48,6 +56,13 @@ pub trait UserRepo: Send + Sync {
 
     /// Replaces the password hash. MUST return `NotFound` for an unknown user.
     async fn set_password(&self, id: UserId, password_hash: &str) -> RepoResult<()>;
+
+    /// Sets the avatar URL (`None` clears it) and returns the user with the
+    /// URL it replaced, read in the same atomic step: of two concurrent calls
+    /// each learns exactly the value it overwrote, so the caller can remove
+    /// the file behind it without orphaning or deleting anyone else's. MUST
+    /// return `NotFound` for an unknown user.
+    async fn set_avatar(&self, id: UserId, avatar_url: Option<&str>) -> RepoResult<AvatarChange>;
 
     /// Records a successful login.
     async fn record_login(&self, id: UserId, at: DateTime<Utc>) -> RepoResult<()>;

@@ -1,5 +1,5 @@
 //! The `gatherhub` commands: `serve` (default), `migrate`, `create-superuser`,
-//! `seed` and `check`. Each prints one clear line on failure and returns the
+//! `seed`, `check` and `healthcheck`. Each prints one clear line on failure and returns the
 //! process exit code.
 
 use std::io::IsTerminal;
@@ -46,6 +46,9 @@ pub enum Command {
     Seed,
     /// Validate the configuration and test connectivity.
     Check,
+    /// Exit 0 when the server on HOST:PORT answers /health/live/ with 200
+    /// (for container health checks; needs no curl).
+    Healthcheck,
 }
 
 /// Runs `command` (default `serve`) with `settings`.
@@ -61,6 +64,10 @@ pub async fn run(command: Option<Command>, mut settings: Settings) -> ExitCode {
         }
         Command::Seed => seed(&settings).await,
         Command::Check => check(&settings).await,
+        Command::Healthcheck => {
+            let address = crate::probe::target(&settings.host, settings.port);
+            crate::probe::probe(&address, std::time::Duration::from_secs(5)).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -158,13 +165,46 @@ async fn seed(settings: &Settings) -> Result<(), String> {
     Ok(())
 }
 
+/// Validates the configuration (it was loaded and validated to get here)
+/// and tests every dependency: the database, and Redis when configured. One
+/// line per item; never a secret, a URL or a host of a dependency.
 async fn check(settings: &Settings) -> Result<(), String> {
+    let limits = &settings.rate_limits;
+    let quota = |limit: &crate::config::RateLimit| {
+        format!("{}/{}s", limit.requests, limit.period.as_secs())
+    };
     println!(
-        "configuration: ok ({} on {}:{})",
+        "configuration: ok (GATHERHUB_ENV={}, {} on {}:{}, debug {}, logs {:?})",
+        settings.environment.as_str(),
         settings.database_url.backend(),
         settings.host,
-        settings.port
+        settings.port,
+        settings.debug,
+        settings.log_format,
     );
+    println!(
+        "rate limits: {}",
+        if settings.rate_limit_enabled {
+            format!(
+                "on, per instance (auth {}, api {}, upload {})",
+                quota(&limits.auth),
+                quota(&limits.api),
+                quota(&limits.upload)
+            )
+        } else {
+            "off".to_owned()
+        }
+    );
+    println!(
+        "http: allowed hosts {}, CORS origins {}, trusted proxies {}",
+        list_or_any(&settings.allowed_hosts),
+        settings.cors_allowed_origins.len(),
+        settings.trusted_proxies.len()
+    );
+    match &settings.secret_key {
+        Some(key) => println!("secret key: set ({} bytes)", key.expose().len()),
+        None => println!("secret key: not set; serve makes an ephemeral one (development only)"),
+    }
     let store = Store::open(settings).await.map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
     store
@@ -178,9 +218,45 @@ async fn check(settings: &Settings) -> Result<(), String> {
         store.backend(),
         started.elapsed().as_secs_f64() * 1000.0
     );
+    check_redis(settings).await?;
     build_app(settings, &store).map_err(|e| e.to_string())?;
     println!("security: ok");
     Ok(())
+}
+
+fn list_or_any(hosts: &[String]) -> String {
+    if hosts.is_empty() {
+        "any".to_owned()
+    } else {
+        hosts.join(",")
+    }
+}
+
+/// Redis, through the same readiness check `/health/ready/` uses. The
+/// adapter connects in the background, so a few tries are allowed.
+async fn check_redis(settings: &Settings) -> Result<(), String> {
+    use crate::readiness::ReadinessCheck;
+
+    let Some(redis) = crate::fleet::start_redis(settings).map_err(|e| e.to_string())? else {
+        println!("redis: not configured (real-time stays in this process)");
+        return Ok(());
+    };
+    let check = crate::realtime_checks::RedisCheck(redis.commands.clone());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let outcome = check.check().await;
+        if !outcome.is_unhealthy() {
+            println!(
+                "redis: ok ({:.1} ms)",
+                outcome.latency_ms.unwrap_or_default()
+            );
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err("redis: unreachable (REDIS_URL)".into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 }
 
 /// One line for a use-case error, with field errors spelled out.

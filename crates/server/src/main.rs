@@ -1,4 +1,5 @@
-//! The `gatherhub` binary: parses the command line, sets up logging, runs.
+//! The `gatherhub` binary: parses the command line, loads the settings
+//! (profile files, then the environment), sets up logging, runs.
 
 use std::process::ExitCode;
 
@@ -11,13 +12,14 @@ use gatherhub_server::{Settings, telemetry};
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json"));
-    let settings = match Settings::from_env() {
+    let settings = match Settings::load() {
         Ok(settings) => settings,
         Err(error) => {
+            // Logging is not set up yet (its format is a setting): one line.
             eprintln!("gatherhub: {error}");
             return ExitCode::from(2);
         }
     };
+    telemetry::init(settings.log_format, &settings.log_level);
     run(cli.command, settings).await
 }

@@ -8,17 +8,22 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
 use actix_web::{HttpResponse, web};
+use gatherhub_app::auth::AvatarMedia;
 use gatherhub_app::{App, Deps};
-use gatherhub_ports::{Clock, SystemClock};
+use gatherhub_files::{CpuPool, LocalFiles};
+use gatherhub_inprocess::{InProcessFabric, InProcessPresence};
+use gatherhub_ports::{Clock, Fabric, Presence, Realtime, SystemClock};
 use gatherhub_security::{Argon2Hasher, HashParams, JwtConfig, JwtIssuer};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::{Secret, Settings};
-use crate::http::{ApiError, middleware};
+use crate::http::ops::Ops;
+use crate::http::{ApiError, middleware, rate_limit, security};
 use crate::readiness::{DatabaseCheck, ReadinessChecks};
 use crate::shutdown::Shutdown;
 use crate::store::{Store, StoreError};
-use crate::{openapi, routes};
+use crate::ws::{FabricNotifier, WsHub};
+use crate::{openapi, routes, ws};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -38,6 +43,11 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    shutdown: Shutdown,
+    ws: Arc<WsHub>,
+    /// Fleet upkeep (closing crashed instances' connections); stops with
+    /// the application.
+    _fleet: crate::fleet::Background,
 }
 
 impl Application {
@@ -49,12 +59,32 @@ impl Application {
                 tracing::info!(count = applied.len(), "applied pending migrations");
             }
         }
-        let app = build_app(&settings, &store)?;
-        let state = ServerState {
-            checks: ReadinessChecks::default()
-                .with(Arc::new(DatabaseCheck(store.repositories().health))),
-            shutdown: Shutdown::new(),
+        let redis = crate::fleet::start_redis(&settings)?;
+        let (fabric, presence) = crate::fleet::parts(redis.as_ref(), || realtime_parts(&settings));
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let realtime = Realtime {
+            notifier: Arc::new(FabricNotifier::new(fabric.clone(), clock)),
+            presence,
         };
+        let app = build_app_with(&settings, &store, realtime)?;
+        let fleet = crate::fleet::Background::start(redis.as_ref(), &app);
+        let state = ServerState {
+            checks: crate::fleet::with_checks(
+                ReadinessChecks::default()
+                    .with(Arc::new(DatabaseCheck(store.repositories().health))),
+                fabric.clone(),
+                redis.as_ref(),
+            ),
+            shutdown: Shutdown::from_settings(&settings),
+            ops: Ops::new(&settings, &app, &store).map_err(StartupError::Config)?,
+            ws: Arc::new(WsHub::new(
+                fabric,
+                settings.ws.clone(),
+                settings.cors_allowed_origins.clone(),
+            )),
+        };
+        let shutdown = state.shutdown.clone();
+        let ws = state.ws.clone();
         let address = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -65,7 +95,13 @@ impl Application {
             .map_err(|source| StartupError::Bind { address, source })?
             .port();
         let server = run(listener, app, state)?;
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            shutdown,
+            ws,
+            _fleet: fleet,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -78,12 +114,52 @@ impl Application {
 
     /// Serves until the server is stopped (SIGINT/SIGTERM stop it gracefully).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        // actix-web's own signal handling is off: ours triggers the shutdown
+        // signal first (readiness 503; WebSockets, which actix-web would leave
+        // open (STACK.md pitfall 8), close with 1001), then stops gracefully.
+        let signals = tokio::spawn(crate::shutdown::stop_on_signal(
+            self.shutdown.clone(),
+            self.server.handle(),
+        ));
+        let result = self.server.await;
+        signals.abort();
+        result
+    }
+
+    /// The shutdown signal of this server (triggered on SIGTERM/SIGINT).
+    pub fn shutdown(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// The WebSocket streams' shared state: open sockets, live subscribers.
+    pub fn ws_hub(&self) -> Arc<WsHub> {
+        self.ws.clone()
     }
 }
 
-/// The use cases over an opened store and the configured security adapters.
+/// The real-time fabric and presence of this instance: in-process, so
+/// WebSockets of this process see every change made through it.
+pub fn realtime_parts(settings: &Settings) -> (Arc<dyn Fabric>, Arc<dyn Presence>) {
+    (
+        Arc::new(InProcessFabric::new(settings.ws.queue_size)),
+        Arc::new(InProcessPresence::new()),
+    )
+}
+
+impl Application {}
+
+/// The use cases over an opened store and the configured security adapters,
+/// without real-time (for the commands other than `serve`).
 pub fn build_app(settings: &Settings, store: &Store) -> Result<App, StartupError> {
+    build_app_with(settings, store, Realtime::disabled())
+}
+
+/// The use cases announcing their changes through `realtime`.
+pub fn build_app_with(
+    settings: &Settings,
+    store: &Store,
+    realtime: Realtime,
+) -> Result<App, StartupError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if let Store::Memory(_) = store {
         tracing::warn!(
@@ -114,6 +190,11 @@ pub fn build_app(settings: &Settings, store: &Store) -> Result<App, StartupError
         hasher: Arc::new(hasher),
         tokens: Arc::new(tokens),
         clock,
+        realtime,
+    })
+    .with_avatar_media(AvatarMedia {
+        storage: Arc::new(LocalFiles::new(&settings.media_root)),
+        pool: Arc::new(CpuPool::per_core()),
     }))
 }
 
@@ -132,6 +213,10 @@ fn ephemeral_secret() -> Secret {
 pub struct ServerState {
     pub checks: ReadinessChecks,
     pub shutdown: Shutdown,
+    /// The WebSocket streams' shared state (fabric, settings, counters).
+    pub ws: Arc<WsHub>,
+    /// Hardening (security headers, hosts, CORS, rate limits) and status.
+    pub ops: Ops,
 }
 
 /// The HTTP server over `app`, not yet awaited.
@@ -139,12 +224,21 @@ pub fn run(listener: TcpListener, app: App, state: ServerState) -> Result<Server
     let app = web::Data::new(app);
     let checks = web::Data::new(state.checks);
     let shutdown = web::Data::new(state.shutdown);
+    let ws_hub = web::Data::from(state.ws);
     let document = openapi::document();
+    let shutdown_timeout = shutdown.timeout().as_secs();
+    let ops = state.ops;
+    ops.start_background();
+    let (policy, limiters) = (ops.policy, ops.limiters);
+    let status = web::Data::new(ops.status);
     let server = actix_web::HttpServer::new(move || {
+        let (policy, limiters) = (policy.clone(), limiters.clone());
         actix_web::App::new()
             .app_data(app.clone())
             .app_data(checks.clone())
             .app_data(shutdown.clone())
+            .app_data(ws_hub.clone())
+            .app_data(status.clone())
             .app_data(
                 web::PathConfig::default()
                     .error_handler(|_, _| ApiError::not_found("Not found.").into()),
@@ -156,9 +250,25 @@ pub fn run(listener: TcpListener, app: App, state: ServerState) -> Result<Server
                 ))
                 .into()
             }))
+            // Innermost first; each request passes them bottom to top.
             .wrap(from_fn(middleware::catch_panic))
+            .wrap(from_fn(move |req, next| {
+                rate_limit::rate_limit(limiters.clone(), req, next)
+            }))
+            .wrap(from_fn({
+                let policy = policy.clone();
+                move |req, next| security::trusted_origins(policy.clone(), req, next)
+            }))
+            .wrap(policy.cors())
+            .wrap(from_fn({
+                let policy = policy.clone();
+                move |req, next| security::allowed_hosts(policy.clone(), req, next)
+            }))
             .wrap(from_fn(middleware::error_shape))
             .wrap(from_fn(middleware::trace_requests))
+            .wrap(from_fn(move |req, next| {
+                security::security_headers(policy.clone(), req, next)
+            }))
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/schema/", document.clone()))
             .configure(routes::docs::configure)
             .service(
@@ -166,6 +276,7 @@ pub fn run(listener: TcpListener, app: App, state: ServerState) -> Result<Server
                     .wrap(NormalizePath::new(TrailingSlash::Always))
                     .configure(routes::health::configure),
             )
+            .configure(ws::configure)
             .service(
                 web::scope("/api/v1")
                     .wrap(NormalizePath::new(TrailingSlash::Always))
@@ -175,6 +286,7 @@ pub fn run(listener: TcpListener, app: App, state: ServerState) -> Result<Server
                     .configure(routes::voting::configure)
                     .default_service(web::to(not_found)),
             )
+            .configure(routes::media::configure)
             .default_service(web::to(not_found))
     })
     .listen(listener)
@@ -182,7 +294,9 @@ pub fn run(listener: TcpListener, app: App, state: ServerState) -> Result<Server
         address: "listener".into(),
         source,
     })?
-    .shutdown_timeout(10)
+    // Signals are ours (`shutdown::stop_on_signal`), so the order is ours.
+    .disable_signals()
+    .shutdown_timeout(shutdown_timeout)
     .run();
     Ok(server)
 }

@@ -95,6 +95,8 @@ macro_rules! __for_each_contract {
             users::user_find_by_login_and_username,
             users::user_update_profile,
             users::user_set_password_and_record_login,
+            users::user_set_avatar_returns_previous,
+            users::user_concurrent_set_avatar_chain,
             users::health_ping_and_backend,
             sessions::session_create_and_lookup,
             sessions::session_rotate_chain_and_reuse,

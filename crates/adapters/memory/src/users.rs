@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use gatherhub_domain::UserId;
 use gatherhub_domain::user::User;
-use gatherhub_ports::{Conflict, NewUser, ProfileUpdate, RepoError, RepoResult, UserRepo};
+use gatherhub_ports::{
+    AvatarChange, Conflict, NewUser, ProfileUpdate, RepoError, RepoResult, UserRepo,
+};
 
 use crate::MemoryStore;
 use crate::state::{State, fold};
@@ -112,6 +114,17 @@ impl UserRepo for MemoryStore {
         self.write(|s| {
             s.user_mut(id)?.password_hash = password_hash.to_owned();
             Ok(())
+        })
+    }
+
+    async fn set_avatar(&self, id: UserId, avatar_url: Option<&str>) -> RepoResult<AvatarChange> {
+        self.write(|s| {
+            let user = s.user_mut(id)?;
+            let previous = std::mem::replace(&mut user.avatar_url, avatar_url.map(str::to_owned));
+            Ok(AvatarChange {
+                user: user.clone(),
+                previous,
+            })
         })
     }
 

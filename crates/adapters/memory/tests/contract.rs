@@ -16,5 +16,5 @@ async fn whole_suite_in_sequence() {
         Repositories::from_store(Arc::new(MemoryStore::default()))
     })
     .await;
-    assert_eq!(gatherhub_testkit::CONTRACTS.len(), 57);
+    assert_eq!(gatherhub_testkit::CONTRACTS.len(), 59);
 }

@@ -129,6 +129,12 @@ impl PgStore {
         Ok(applied)
     }
 
+    /// The pool's use: connections open, and how many of them are idle
+    /// (for `/health/status/`).
+    pub fn pool_status(&self) -> (usize, usize) {
+        self.connections.status()
+    }
+
     /// Stops handing out connections and closes the idle ones, for shutdown.
     pub fn close(&self) {
         self.connections.close();

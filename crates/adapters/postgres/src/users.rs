@@ -7,7 +7,7 @@ use diesel::sql_types::Text;
 use diesel_async::RunQueryDsl;
 use gatherhub_domain::UserId;
 use gatherhub_domain::user::User;
-use gatherhub_ports::{NewUser, ProfileUpdate, RepoError, RepoResult, UserRepo};
+use gatherhub_ports::{AvatarChange, NewUser, ProfileUpdate, RepoError, RepoResult, UserRepo};
 
 use crate::PgStore;
 use crate::models::{NewUserRow, UserRow};
@@ -136,6 +136,31 @@ impl UserRepo for PgStore {
                 return Err(RepoError::NotFound.into());
             }
             Ok(())
+        })
+        .await
+    }
+
+    /// The row lock taken by `FOR UPDATE` makes a concurrent call wait for
+    /// this one to commit, so it reads the URL this one wrote.
+    async fn set_avatar(&self, id: UserId, avatar_url: Option<&str>) -> RepoResult<AvatarChange> {
+        self.transaction(async |conn| {
+            let previous: Option<String> = users::table
+                .find(id.get())
+                .select(users::avatar_url)
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?
+                .ok_or(RepoError::NotFound)?;
+            let row = diesel::update(users::table.find(id.get()))
+                .set(users::avatar_url.eq(avatar_url))
+                .returning(UserRow::as_returning())
+                .get_result(conn)
+                .await?;
+            Ok(AvatarChange {
+                user: row.into(),
+                previous,
+            })
         })
         .await
     }

@@ -6,7 +6,9 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 use gatherhub_domain::UserId;
 use gatherhub_domain::user::User;
-use gatherhub_ports::{Conflict, NewUser, ProfileUpdate, RepoError, RepoResult, UserRepo};
+use gatherhub_ports::{
+    AvatarChange, Conflict, NewUser, ProfileUpdate, RepoError, RepoResult, UserRepo,
+};
 
 use crate::SqliteStore;
 use crate::error::{Fail, Tx};
@@ -171,6 +173,23 @@ impl UserRepo for SqliteStore {
                     .set(users::password_hash.eq(hash))
                     .execute(conn)?;
                 found(changed)
+            })
+            .await
+    }
+
+    /// The single writer's `BEGIN IMMEDIATE` makes the read of the old URL
+    /// and the update one step.
+    async fn set_avatar(&self, id: UserId, avatar_url: Option<&str>) -> RepoResult<AvatarChange> {
+        let avatar_url = avatar_url.map(str::to_owned);
+        self.db
+            .write(move |conn| {
+                let previous = user_by_id(conn, id)?.ok_or(RepoError::NotFound)?.avatar_url;
+                let user = diesel::update(users::table.find(id.get()))
+                    .set(users::avatar_url.eq(avatar_url))
+                    .returning(UserRow::as_returning())
+                    .get_result(conn)?
+                    .into_user()?;
+                Ok(AvatarChange { user, previous })
             })
             .await
     }

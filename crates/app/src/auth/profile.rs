@@ -173,6 +173,11 @@ impl AuthService {
             .set_password(current.id, &password_hash)
             .await
             .map_err(user_error)?;
+        self.deps
+            .realtime
+            .notifier
+            .sessions_revoked(revoked_sessions.clone())
+            .await;
         let tokens = self.start_session(&current, self.deps.clock.now()).await?;
         tracing::info!(user_id = %current.id, revoked = revoked_sessions.len(), "password changed");
         Ok(PasswordChanged {

@@ -7,7 +7,8 @@ use gatherhub_domain::user::UserSummary;
 use gatherhub_domain::{EventId, Page, PageRequest, UserId, ValidationError};
 use gatherhub_ports::{Conflict, MemberView, RepoError};
 
-use super::{EventService, event_error, presence};
+use super::announce::MemberChange;
+use super::{EventService, event_error};
 use crate::{AppError, AppResult, ConflictCode};
 
 const ALREADY_MEMBER: &str = "This user is already a member of this event.";
@@ -19,25 +20,38 @@ impl EventService {
     /// event refuses everyone (`event_closed`), as the repository decides
     /// under its lock.
     pub async fn join(&self, actor: &Actor, id: EventId) -> AppResult<Joined> {
-        self.visible(Some(actor), id).await?;
+        let view = self.visible(Some(actor), id).await?;
         let now = self.deps.clock.now();
-        self.deps
+        let joined = self
+            .deps
             .repos
             .events
             .join_event(id, actor.user_id, now)
             .await
-            .map_err(event_error)
+            .map_err(event_error)?;
+        if joined.created {
+            let change = MemberChange {
+                joined: Some(actor.user_id),
+                ..MemberChange::default()
+            };
+            self.announce_members(&view, change).await;
+        }
+        Ok(joined)
     }
 
     /// Leaves; returns the waitlisted members promoted into the freed place.
     pub async fn leave(&self, actor: &Actor, id: EventId) -> AppResult<Vec<UserId>> {
-        self.visible(Some(actor), id).await?;
-        self.deps
+        let view = self.visible(Some(actor), id).await?;
+        let promoted = self
+            .deps
             .repos
             .events
             .leave_event(id, actor.user_id)
             .await
-            .map_err(event_error)
+            .map_err(event_error)?;
+        self.announce_left(&view, actor.user_id, promoted.clone())
+            .await;
+        Ok(promoted)
     }
 
     /// Members of an event `viewer` may see: going first, then the waitlist.
@@ -65,7 +79,7 @@ impl EventService {
         id: EventId,
         username: Option<String>,
     ) -> AppResult<MemberView> {
-        self.managed(actor, id).await?;
+        let view = self.managed(actor, id).await?;
         let username = username
             .as_deref()
             .map(str::trim)
@@ -110,6 +124,11 @@ impl EventService {
                 ALREADY_MEMBER,
             ));
         }
+        let change = MemberChange {
+            joined: Some(user.id),
+            ..MemberChange::default()
+        };
+        self.announce_members(&view, change).await;
         Ok(MemberView {
             user: user.summary(),
             membership: joined.membership,
@@ -125,11 +144,35 @@ impl EventService {
         id: EventId,
         user: UserId,
     ) -> AppResult<Vec<UserId>> {
-        self.managed(actor, id).await?;
-        match self.deps.repos.events.leave_event(id, user).await {
+        let view = self.managed(actor, id).await?;
+        let promoted = match self.deps.repos.events.leave_event(id, user).await {
             Err(RepoError::Conflict(Conflict::NotMember)) => Err(AppError::NotFound("Member")),
             other => other.map_err(event_error),
-        }
+        }?;
+        self.announce_left(&view, user, promoted.clone()).await;
+        Ok(promoted)
+    }
+
+    /// `member.left` (with the user's summary) and `member.promoted`.
+    async fn announce_left(
+        &self,
+        view: &gatherhub_ports::EventView,
+        user: UserId,
+        promoted: Vec<UserId>,
+    ) {
+        let left = match self.deps.repos.users.get(user).await {
+            Ok(found) => found.map(|u| u.summary()),
+            Err(error) => {
+                tracing::warn!(%error, "real-time member.left skipped: user unavailable");
+                None
+            }
+        };
+        let change = MemberChange {
+            left,
+            promoted,
+            ..MemberChange::default()
+        };
+        self.announce_members(view, change).await;
     }
 
     /// Who of the event's members is online. Only members (going or
@@ -139,6 +182,6 @@ impl EventService {
         if view.membership.is_none() && !actor.is_staff {
             return Err(AppError::Forbidden(NOT_A_MEMBER));
         }
-        Ok(presence::online_members(id))
+        self.online_members(id).await
     }
 }

@@ -16,7 +16,8 @@ use gatherhub_domain::user::User;
 use gatherhub_memory::MemoryStore;
 use gatherhub_ports::auth::HashError;
 use gatherhub_ports::{
-    Clock, NewUser, PasswordHasher, ProfileUpdate, RepoResult, Repositories, SystemClock, UserRepo,
+    AvatarChange, Clock, NewUser, PasswordHasher, ProfileUpdate, RepoResult, Repositories,
+    SystemClock, UserRepo,
 };
 use gatherhub_security::{Argon2Hasher, HashParams, JwtConfig, JwtIssuer};
 
@@ -103,6 +104,17 @@ impl UserRepo for Users {
         'b: 'f,
     {
         Box::pin(async move { self.store.set_password(id, hash).await })
+    }
+    fn set_avatar<'a, 'b, 'f>(
+        &'a self,
+        id: UserId,
+        url: Option<&'b str>,
+    ) -> Boxed<'f, RepoResult<AvatarChange>>
+    where
+        'a: 'f,
+        'b: 'f,
+    {
+        Box::pin(async move { self.store.set_avatar(id, url).await })
     }
     fn record_login<'a, 'f>(&'a self, id: UserId, at: DateTime<Utc>) -> Boxed<'f, RepoResult<()>>
     where
@@ -192,6 +204,7 @@ pub fn harness() -> Harness {
         hasher: hasher.clone(),
         tokens: tokens.clone(),
         clock: clock.clone(),
+        realtime: gatherhub_ports::Realtime::disabled(),
     };
     Harness {
         auth: AuthService::new(deps),

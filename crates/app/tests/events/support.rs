@@ -49,6 +49,7 @@ impl Harness {
             hasher: Arc::new(hasher),
             tokens: Arc::new(tokens),
             clock: clock.clone(),
+            realtime: gatherhub_ports::Realtime::disabled(),
         };
         Self {
             events: EventService::new(deps.clone()),

@@ -56,6 +56,7 @@ impl World {
             hasher: Arc::new(hasher),
             tokens: Arc::new(tokens),
             clock: clock.clone(),
+            realtime: gatherhub_ports::Realtime::disabled(),
         });
         Self { app, repos, clock }
     }

@@ -54,6 +54,17 @@ impl ApiError {
         }
     }
 
+    /// 429 `rate_limited`: try again in `seconds` (also `Retry-After`).
+    pub fn rate_limited(seconds: u64) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Request was throttled.",
+        );
+        error.retry_after = Some(seconds);
+        error
+    }
+
     pub fn validation(errors: &FieldErrors) -> Self {
         let mut error = Self::new(
             StatusCode::BAD_REQUEST,
@@ -168,7 +179,12 @@ impl ApiError {
             error: self.code,
             message: self.message.clone(),
             details: self.details.clone(),
-            detail: None,
+            // Derived, not stored: keeps `ApiError` small (clippy's
+            // `result_large_err`).
+            detail: (self.code == "rate_limited")
+                .then_some(self.retry_after)
+                .flatten()
+                .map(|seconds| format!("Expected available in {seconds} seconds.")),
             // Whole seconds, as in the contract's examples.
             timestamp: Utc::now().trunc_subsecs(0),
         }

@@ -20,13 +20,29 @@ pub struct RequestId(pub String);
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The caller's `X-Request-Id` when it is a sane short token (so a request
+/// can be followed through a proxy's logs and ours), else a fresh one. Only
+/// `[A-Za-z0-9._-]`, 1 to 64 characters: nothing that could forge a log line.
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| {
+            (1..=64).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned)
+}
+
 /// Outermost: a request id, a tracing span, one log line with method, path (never
 /// the query string, which may hold a token), status and latency.
 pub async fn trace_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let id = uuid::Uuid::new_v4().simple().to_string();
+    let id = request_id(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.path().to_owned();
@@ -35,7 +51,17 @@ pub async fn trace_requests(
     let result = tracing::Instrument::instrument(next.call(req), span.clone()).await;
     let mut response = match result {
         Ok(response) => response.map_into_boxed_body(),
-        Err(error) => return Err(error),
+        Err(mut error) => {
+            let status = error.as_response_error().status_code().as_u16();
+            span.in_scope(|| tracing::info!(status, "request failed"));
+            if let Ok(value) = HeaderValue::from_str(&id) {
+                error.add_response_mapper(move |mut response| {
+                    response.headers_mut().insert(REQUEST_ID, value.clone());
+                    response
+                });
+            }
+            return Err(error);
+        }
     };
     let status = response.status().as_u16();
     let elapsed_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
@@ -47,8 +73,9 @@ pub async fn trace_requests(
 }
 
 /// Rewrites error responses that are not already JSON (actix's own 404s, 405s,
-/// payload errors) into the contract's error shape, keeping `Allow`,
-/// `Retry-After` and `WWW-Authenticate`.
+/// payload errors, CORS refusals) into the contract's error shape, keeping
+/// every header but the body's own (`Allow`, `Retry-After`,
+/// `WWW-Authenticate`, CORS, rate limits).
 pub async fn error_shape(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -57,6 +84,8 @@ pub async fn error_shape(
     // middleware (NormalizePath) needs it uniquely owned.
     let response = match next.call(req).await {
         Ok(response) => response.map_into_boxed_body(),
+        // Already ours: keep it, with the response mappers outer layers added.
+        Err(error) if error.as_error::<ApiError>().is_some() => return Err(error),
         Err(error) => {
             let status = error.as_response_error().status_code();
             return Err(ApiError::for_status(status).into());
@@ -76,10 +105,17 @@ pub async fn error_shape(
     }
     let (request, old) = response.into_parts();
     let mut new = ApiError::for_status(status).error_response();
-    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
-        if let Some(value) = old.headers().get(&name) {
-            new.headers_mut().insert(name, value.clone());
+    let mut copied = Vec::new();
+    for (name, value) in old.headers() {
+        if name == header::CONTENT_TYPE || name == header::CONTENT_LENGTH {
+            continue;
         }
+        if !copied.contains(name) {
+            // The old response's values replace the generic ones.
+            new.headers_mut().remove(name);
+            copied.push(name.clone());
+        }
+        new.headers_mut().append(name.clone(), value.clone());
     }
     Ok(ServiceResponse::new(request, new))
 }

@@ -2,11 +2,15 @@
 //! query extraction, authentication extractors, pagination, and middleware.
 
 pub mod auth;
+pub mod client_ip;
 pub mod error;
 pub mod json;
 pub mod middleware;
 pub mod nullable;
+pub mod ops;
 pub mod pagination;
+pub mod rate_limit;
+pub mod security;
 
 pub use auth::{AuthUser, MaybeUser};
 pub use error::{ApiError, ErrorBody};

@@ -1,6 +1,8 @@
 //! Health endpoints for load balancers and operators: no auth, never cached.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::{HttpResponse, web};
@@ -12,11 +14,21 @@ use utoipa::{OpenApi, ToSchema};
 use crate::http::method_not_allowed;
 use crate::readiness::{Check, ReadinessChecks};
 use crate::shutdown::Shutdown;
+use crate::ws::WsHub;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(get_health, get_liveness, get_readiness),
-    components(schemas(Health, Liveness, Readiness, Check))
+    paths(get_health, get_liveness, get_readiness, get_status),
+    components(schemas(
+        Health,
+        Liveness,
+        Readiness,
+        Check,
+        Status,
+        DatabaseStatus,
+        PoolUse,
+        WebSocketStatus
+    ))
 )]
 pub struct HealthApi;
 
@@ -46,6 +58,86 @@ pub struct Readiness {
     pub checks: BTreeMap<&'static str, Check>,
 }
 
+/// The detailed view for operators. Names backends and counts, never a
+/// host, a URL, a user or a secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Status {
+    /// As in readiness: `healthy`, `degraded` or `unhealthy`.
+    pub status: &'static str,
+    pub timestamp: DateTime<Utc>,
+    pub version: &'static str,
+    /// `development`, `production` or `render`.
+    pub environment: &'static str,
+    pub started_at: DateTime<Utc>,
+    pub uptime_seconds: u64,
+    /// True once SIGTERM/SIGINT started a graceful shutdown.
+    pub shutting_down: bool,
+    pub database: DatabaseStatus,
+    /// The `redis` check's status: `healthy`, `unhealthy` or `not_configured`.
+    pub redis: &'static str,
+    pub websockets: WebSocketStatus,
+    pub rate_limiting: bool,
+    /// Every readiness check with its latency.
+    #[schema(value_type = std::collections::BTreeMap<String, Check>)]
+    pub checks: BTreeMap<&'static str, Check>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatabaseStatus {
+    /// `memory`, `sqlite` or `postgres`.
+    pub backend: &'static str,
+    /// Connection pool use (PostgreSQL only).
+    pub pool: Option<PoolUse>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct PoolUse {
+    pub max_size: usize,
+    /// Connections open now.
+    pub open: usize,
+    /// Open connections serving a request now.
+    pub in_use: usize,
+    pub idle: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebSocketStatus {
+    /// WebSocket connections open on this instance.
+    pub open_connections: usize,
+}
+
+/// Reads the database pool's use at the time of the request.
+pub type PoolProbe = Arc<dyn Fn() -> PoolUse + Send + Sync>;
+
+/// What `/health/status/` reports besides the checks, fixed at startup.
+#[derive(Clone)]
+pub struct StatusInfo {
+    pub started: Instant,
+    pub started_at: DateTime<Utc>,
+    pub environment: &'static str,
+    pub backend: &'static str,
+    pub pool: Option<PoolProbe>,
+    pub rate_limiting: bool,
+}
+
+impl StatusInfo {
+    pub fn new(environment: &'static str, backend: &'static str, rate_limiting: bool) -> Self {
+        Self {
+            started: Instant::now(),
+            started_at: Utc::now(),
+            environment,
+            backend,
+            pool: None,
+            rate_limiting,
+        }
+    }
+
+    pub fn with_pool(mut self, probe: PoolProbe) -> Self {
+        self.pool = Some(probe);
+        self
+    }
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/")
@@ -60,6 +152,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/ready/")
             .route(web::get().to(get_readiness))
+            .default_service(method_not_allowed("GET")),
+    )
+    .service(
+        web::resource("/status/")
+            .route(web::get().to(get_status))
             .default_service(method_not_allowed("GET")),
     );
 }
@@ -103,6 +200,73 @@ pub async fn get_readiness(
     checks: web::Data<ReadinessChecks>,
     shutdown: web::Data<Shutdown>,
 ) -> HttpResponse {
+    let (status, map) = run_checks(&checks, &shutdown).await;
+    let body = Readiness {
+        status,
+        timestamp: Utc::now(),
+        checks: map,
+    };
+    respond(status, body)
+}
+
+/// The detailed view: uptime, version, database backend and pool use, Redis,
+/// open WebSockets, and every check with its latency. Answers 503 exactly
+/// when readiness does.
+#[utoipa::path(get, path = "/health/status/", tag = "health", operation_id = "get_status",
+    responses(
+        (status = 200, description = "Detailed status, possibly `degraded`", body = Status),
+        (status = 503, description = "`unhealthy`: the database is unreachable, or shutting down", body = Status),
+    ))]
+pub async fn get_status(
+    req: actix_web::HttpRequest,
+    checks: web::Data<ReadinessChecks>,
+    shutdown: web::Data<Shutdown>,
+    info: web::Data<StatusInfo>,
+) -> HttpResponse {
+    let (status, checks) = run_checks(&checks, &shutdown).await;
+    let pool = info.pool.as_ref().map(|probe| probe());
+    let open_connections = req
+        .app_data::<web::Data<WsHub>>()
+        .map_or(0, |hub| hub.open_connections());
+    let body = Status {
+        status,
+        timestamp: Utc::now(),
+        version: env!("CARGO_PKG_VERSION"),
+        environment: info.environment,
+        started_at: info.started_at,
+        uptime_seconds: info.started.elapsed().as_secs(),
+        shutting_down: shutdown.is_triggered(),
+        database: DatabaseStatus {
+            backend: info.backend,
+            pool,
+        },
+        redis: checks
+            .get("redis")
+            .map_or("not_configured", |check| check.status),
+        websockets: WebSocketStatus { open_connections },
+        rate_limiting: info.rate_limiting,
+        checks,
+    };
+    respond(status, body)
+}
+
+fn respond(status: &'static str, body: impl Serialize) -> HttpResponse {
+    let response = if status == "unhealthy" {
+        HttpResponse::ServiceUnavailable()
+            .insert_header(("Retry-After", "5"))
+            .json(body)
+    } else {
+        HttpResponse::Ok().json(body)
+    };
+    no_store(response)
+}
+
+/// Runs every check at once; `unhealthy` when a critical one fails or the
+/// instance is shutting down, `degraded` when only an optional one fails.
+async fn run_checks(
+    checks: &ReadinessChecks,
+    shutdown: &Shutdown,
+) -> (&'static str, BTreeMap<&'static str, Check>) {
     let results = join_all(
         checks
             .0
@@ -127,17 +291,5 @@ pub async fn get_readiness(
         map.insert(name, check);
     }
     map.entry("redis").or_insert_with(Check::not_configured);
-    let body = Readiness {
-        status,
-        timestamp: Utc::now(),
-        checks: map,
-    };
-    let response = if status == "unhealthy" {
-        HttpResponse::ServiceUnavailable()
-            .insert_header(("Retry-After", "5"))
-            .json(body)
-    } else {
-        HttpResponse::Ok().json(body)
-    };
-    no_store(response)
+    (status, map)
 }

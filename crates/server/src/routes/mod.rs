@@ -6,5 +6,6 @@ pub mod auth;
 pub mod docs;
 pub mod events;
 pub mod health;
+pub mod media;
 pub mod tasks;
 pub mod voting;

@@ -258,6 +258,87 @@ pub async fn user_set_password_and_record_login(repos: Repositories) {
     );
 }
 
+pub async fn user_set_avatar_returns_previous(repos: Repositories) {
+    let alice = user(&repos, "alice").await;
+    let bob = user(&repos, "bob").await;
+
+    let set = repos
+        .users
+        .set_avatar(alice.id, Some("/media/avatars/a.png"))
+        .await
+        .unwrap();
+    assert_eq!(set.previous, None);
+    assert_eq!(set.user.avatar_url.as_deref(), Some("/media/avatars/a.png"));
+    assert_eq!(
+        set.user,
+        repos.users.get(alice.id).await.unwrap().unwrap(),
+        "the returned user is the stored one"
+    );
+    assert_eq!(set.user.email, alice.email, "nothing else changes");
+
+    let replaced = repos
+        .users
+        .set_avatar(alice.id, Some("/media/avatars/b.jpg"))
+        .await
+        .unwrap();
+    assert_eq!(replaced.previous.as_deref(), Some("/media/avatars/a.png"));
+    assert_eq!(
+        replaced.user.avatar_url.as_deref(),
+        Some("/media/avatars/b.jpg")
+    );
+
+    let cleared = repos.users.set_avatar(alice.id, None).await.unwrap();
+    assert_eq!(cleared.previous.as_deref(), Some("/media/avatars/b.jpg"));
+    assert_eq!(cleared.user.avatar_url, None);
+    assert_eq!(
+        repos.users.get(alice.id).await.unwrap().unwrap().avatar_url,
+        None
+    );
+    let again = repos.users.set_avatar(alice.id, None).await.unwrap();
+    assert_eq!(again.previous, None, "clearing twice is no error");
+
+    assert_eq!(
+        repos.users.get(bob.id).await.unwrap(),
+        Some(bob),
+        "other users keep theirs"
+    );
+    assert_not_found(
+        repos
+            .users
+            .set_avatar(UserId(MISSING), Some("/media/avatars/x.png"))
+            .await,
+    );
+}
+
+/// Racing replacements form one chain: each call learns a different
+/// previous value, so every replaced file is removed exactly once.
+pub async fn user_concurrent_set_avatar_chain(repos: Repositories) {
+    let alice = user(&repos, "alice").await;
+    let r = repos.clone();
+    let id = alice.id;
+    let outcomes = concurrently(12, move |i| {
+        let r = r.clone();
+        async move {
+            r.users
+                .set_avatar(id, Some(&format!("/media/avatars/{i}.png")))
+                .await
+                .unwrap()
+                .previous
+        }
+    })
+    .await;
+    let final_url = repos.users.get(id).await.unwrap().unwrap().avatar_url;
+    let mut seen: Vec<Option<String>> = outcomes;
+    seen.push(final_url);
+    seen.sort();
+    let mut expected: Vec<Option<String>> = (0..12)
+        .map(|i| Some(format!("/media/avatars/{i}.png")))
+        .collect();
+    expected.push(None);
+    expected.sort();
+    assert_eq!(seen, expected, "every value is replaced exactly once");
+}
+
 pub async fn health_ping_and_backend(repos: Repositories) {
     repos.health.ping().await.unwrap();
     let backend = repos.health.backend();

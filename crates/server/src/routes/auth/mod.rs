@@ -5,12 +5,14 @@
 //! The anonymous routes still read the `Authorization` header: the contract
 //! answers any invalid, expired or revoked bearer token with 401, everywhere.
 
+mod avatar;
 mod dto;
 
 use actix_web::{HttpResponse, web};
 use gatherhub_app::App;
 use utoipa::OpenApi;
 
+pub use avatar::{AvatarUpload, UPLOAD_BODY_LIMIT};
 pub use dto::{
     ChangePasswordRequest, LoginRequest, ProfileDto, ProfileRequest, RefreshRequest,
     RegisterRequest, SessionDto, TokensDto,
@@ -28,7 +30,10 @@ use crate::http::{ApiError, ApiJson, AuthUser, ErrorBody, MaybeUser, method_not_
         get_profile,
         update_profile,
         partial_update_profile,
-        change_password
+        change_password,
+        avatar::upload_avatar,
+        avatar::delete_avatar,
+        crate::routes::media::get_avatar_file
     ),
     components(schemas(
         RegisterRequest,
@@ -38,12 +43,14 @@ use crate::http::{ApiError, ApiJson, AuthUser, ErrorBody, MaybeUser, method_not_
         ChangePasswordRequest,
         ProfileDto,
         TokensDto,
-        SessionDto
+        SessionDto,
+        AvatarUpload
     ))
 )]
 pub struct AuthApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    avatar::configure(cfg);
     cfg.service(
         web::resource("/auth/register/")
             .route(web::post().to(register_user))

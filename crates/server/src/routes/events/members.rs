@@ -185,8 +185,8 @@ pub async fn remove_event_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Members of the event who are online now (members and staff only).
-/// Answers an empty list until real-time presence is delivered.
+/// Members of the event who are online now (members and staff only): those
+/// holding at least one open WebSocket on any instance, in member order.
 #[utoipa::path(
     get, path = "/api/v1/events/{id}/presence/", tag = "events", operation_id = "get_event_presence",
     params(("id" = i64, Path, description = "Event id")),
@@ -195,6 +195,7 @@ pub async fn remove_event_member(
         (status = 401, description = "No bearer token, or an invalid, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The caller may see the event but is not a member", body = ErrorBody),
         (status = 404, description = "No such event, or a private one the caller is not a member of", body = ErrorBody),
+        (status = 503, description = "The presence store (Redis) or the database is unreachable", body = ErrorBody),
     ),
     security(("bearer" = [])),
 )]
