@@ -26,7 +26,7 @@ impl ReadinessCheck for RedisCheck {
     }
 
     fn critical(&self) -> bool {
-        false
+        true
     }
 
     async fn check(&self) -> Check {
