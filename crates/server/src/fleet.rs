@@ -72,9 +72,7 @@ impl Background {
     /// is left without a live connection anywhere is announced offline to
     /// their events (once: each orphan goes to one instance).
     pub fn start(redis: Option<&RedisRealtime>, app: &App) -> Self {
-        let Some(mut orphans) =
-            redis.and_then(|_| None::<tokio::sync::mpsc::Receiver<(UserId, ConnectionId)>>)
-        else {
+        let Some(mut orphans) = redis.and_then(|redis| redis.presence.departures()) else {
             return Self::default();
         };
         let app = app.clone();

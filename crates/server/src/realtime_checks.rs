@@ -26,7 +26,7 @@ impl ReadinessCheck for RedisCheck {
     }
 
     fn critical(&self) -> bool {
-        true
+        false
     }
 
     async fn check(&self) -> Check {

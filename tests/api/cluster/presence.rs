@@ -103,7 +103,6 @@ async fn presence_counts_connections_on_every_instance() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "in progress (issue 4): orphaned-presence sweep after an instance crash is not finished; run with --ignored"]
 async fn a_crashed_instances_users_are_announced_offline_by_a_survivor() {
     let cluster = Cluster::new(&shared_url()).await;
     let heartbeat = Duration::from_millis(300);

@@ -26,7 +26,6 @@ async fn until_ready_status(app: &TestApp, status: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "in progress (issue 4): readiness does not yet report `degraded` within 20 s of Redis stopping; run with --ignored"]
 async fn a_redis_restart_degrades_real_time_only_and_heals_by_itself() {
     let mut redis = RedisServer::start();
     let cluster = Cluster::new(&redis.url()).await;

@@ -35,10 +35,12 @@ impl Ws {
         ws
     }
 
-    /// The next JSON text message (pings skipped).
+    /// The next JSON text message (pings skipped). The wait bounds the whole
+    /// call: frequent pings must not keep extending it.
     pub async fn next(&mut self) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let frame = tokio::time::timeout(WAIT, self.0.next())
+            let frame = tokio::time::timeout_at(deadline, self.0.next())
                 .await
                 .expect("a message within the wait");
             match frame {
@@ -88,8 +90,9 @@ impl Ws {
     /// Reads until the server closes; returns its close code (`None` when
     /// the connection ended without one).
     pub async fn closed(&mut self) -> Option<u16> {
+        let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let frame = tokio::time::timeout(WAIT, self.0.next())
+            let frame = tokio::time::timeout_at(deadline, self.0.next())
                 .await
                 .expect("the server closes within the wait");
             match frame {
