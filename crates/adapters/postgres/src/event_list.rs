@@ -26,7 +26,7 @@ pub(crate) async fn list(
 ) -> Result<Page<EventView>, Fail> {
     let mut count = Sql::new("SELECT count(*) AS total FROM events e");
     conditions(&mut count, query);
-    let total = models::count(count.into_query().get_result::<Total>(conn).await?.total)?;
+    let total = models::count(count.get_result::<Total>(conn).await?.total)?;
     if query.page.offset() >= total {
         return Ok(Page {
             total,
@@ -45,7 +45,7 @@ pub(crate) async fn list(
         s.push(")");
     });
     sql.push(" ORDER BY ").push(order);
-    let rows: Vec<EventViewRow> = sql.into_query().load(conn).await?;
+    let rows: Vec<EventViewRow> = sql.load(conn).await?;
     let items = rows
         .into_iter()
         .map(|row| row.into_view(viewer))

@@ -35,11 +35,7 @@ pub(crate) async fn load_event_view(
         s.push("events");
     });
     sql.push(" WHERE e.id = ").bind(Bind::Int(id.get()));
-    let row = sql
-        .into_query()
-        .get_result::<EventViewRow>(conn)
-        .await
-        .optional()?;
+    let row = sql.get_result::<EventViewRow>(conn).await.optional()?;
     Ok(row.map(|row| row.into_view(viewer)).transpose()?)
 }
 
@@ -282,11 +278,11 @@ impl EventRepo for PgStore {
 
     async fn list_members(&self, id: EventId, page: PageRequest) -> RepoResult<Page<MemberView>> {
         self.run(async |conn| {
-            let count = diesel::sql_query(
+            let count = Sql::new(
                 "SELECT (SELECT count(*) FROM memberships WHERE event_id = $1) AS total, \
                  EXISTS (SELECT 1 FROM events WHERE id = $1) AS found",
             )
-            .bind::<BigInt, _>(id.get())
+            .arg(Bind::Int(id.get()))
             .get_result::<MemberCount>(conn)
             .await?;
             if !count.found {
@@ -305,7 +301,7 @@ impl EventRepo for PgStore {
             sql.bind(Bind::Int(id.get()))
                 .push(" ORDER BY m.status = 'waitlisted', m.seq");
             limit_offset(&mut sql, &page);
-            let rows: Vec<MemberRow> = sql.into_query().load(conn).await?;
+            let rows: Vec<MemberRow> = sql.load(conn).await?;
             let items = rows
                 .into_iter()
                 .map(|row| {

@@ -65,11 +65,7 @@ async fn load_poll_view(
         s.push("polls");
     });
     sql.push(" WHERE p.id = ").bind(Bind::Int(id.get()));
-    let row = sql
-        .into_query()
-        .get_result::<PollViewRow>(conn)
-        .await
-        .optional()?;
+    let row = sql.get_result::<PollViewRow>(conn).await.optional()?;
     Ok(row.map(PollViewRow::into_view).transpose()?)
 }
 
@@ -142,7 +138,7 @@ impl PollRepo for PgStore {
                 "SELECT count(*) AS total FROM polls p JOIN events e ON e.id = p.event_id",
             );
             conditions(&mut count, &query);
-            let total = models::count(count.into_query().get_result::<Total>(conn).await?.total)?;
+            let total = models::count(count.get_result::<Total>(conn).await?.total)?;
             if query.page.offset() >= total {
                 return Ok(Page {
                     total,
@@ -160,7 +156,7 @@ impl PollRepo for PgStore {
                 s.push(")");
             });
             sql.push(" ORDER BY ").push(order);
-            let rows: Vec<PollViewRow> = sql.into_query().load(conn).await?;
+            let rows: Vec<PollViewRow> = sql.load(conn).await?;
             let items = rows
                 .into_iter()
                 .map(PollViewRow::into_view)

@@ -8,6 +8,12 @@
 //! `create_timeout` and the health check of an idle connection by
 //! `recycle_timeout`. A checkout therefore never takes longer than
 //! wait + create + recycle.
+//!
+//! The health check (`SELECT 1`) runs only on connections idle for at least
+//! `ping_after_idle` (a pre-recycle hook that sees deadpool's metrics); a
+//! connection back from use moments ago is only checked for being closed or
+//! in a broken transaction state. Pinging every checkout cost a round trip
+//! per checkout, two per authenticated request (docs/BENCHMARKS.md).
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -15,7 +21,7 @@ use std::time::Duration;
 
 use diesel::ConnectionError;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::deadpool::{Hook, HookError, Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, PoolableConnection, RecyclingMethod,
 };
@@ -82,15 +88,29 @@ impl Connections {
         let mut manager = ManagerConfig::<AsyncPgConnection>::default();
         manager.custom_setup =
             Box::new(move |url| Box::pin(open(url.to_owned(), create_timeout, statement_ms)));
-        manager.recycling_method = RecyclingMethod::CustomFunction(Box::new(move |conn| {
-            Box::pin(check(conn, recycle_timeout))
-        }));
+        // Closed or broken connections are refused by the manager itself.
+        manager.recycling_method = RecyclingMethod::Fast;
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
             config.url.as_str(),
             manager,
         );
+        let ping_after_idle = config.ping_after_idle;
+        // Runs before the manager's check, with the metrics of the previous
+        // checkout: `last_used` is the time since it.
+        let ping_idle = Hook::async_fn(move |conn: &mut AsyncPgConnection, metrics| {
+            let idle = metrics.last_used();
+            Box::pin(async move {
+                if idle < ping_after_idle {
+                    return Ok(());
+                }
+                check(conn, recycle_timeout).await.map_err(|_| {
+                    HookError::Message("the idle connection failed its health check".into())
+                })
+            })
+        });
         let pool = Pool::builder(manager)
             .max_size(config.max_size)
+            .pre_recycle(ping_idle)
             .build()
             .map_err(|error| PgError::Config(error.to_string()))?;
         Ok(Self {

@@ -13,6 +13,7 @@ use gatherhub_ports::RepoError;
 use crate::error::Fail;
 use crate::models::{self, EventRow};
 use crate::schema::{events, memberships};
+use crate::sql::{Bind, Sql};
 
 /// Locks the event row for a membership change (`FOR NO KEY UPDATE`: it
 /// excludes other membership changes and task creation, which take `FOR
@@ -68,14 +69,14 @@ pub(crate) async fn membership_of(
     id: EventId,
     user: UserId,
 ) -> Result<Option<Membership>, Fail> {
-    let row = diesel::sql_query(
+    let row = Sql::new(
         "SELECT m.role, m.status, m.joined_at, \
          CASE WHEN m.status = 'waitlisted' THEN (SELECT count(*) FROM memberships w \
            WHERE w.event_id = m.event_id AND w.status = 'waitlisted' AND w.seq <= m.seq) END AS position \
          FROM memberships m WHERE m.event_id = $1 AND m.user_id = $2",
     )
-    .bind::<BigInt, _>(id.get())
-    .bind::<BigInt, _>(user.get())
+    .arg(Bind::Int(id.get()))
+    .arg(Bind::Int(user.get()))
     .get_result::<MembershipRow>(conn)
     .await
     .optional()?;
@@ -108,13 +109,13 @@ pub(crate) async fn promote(
     if count == 0 {
         return Ok(Vec::new());
     }
-    let mut promoted: Vec<Promoted> = diesel::sql_query(
+    let mut promoted: Vec<Promoted> = Sql::new(
         "UPDATE memberships SET status = 'going' WHERE event_id = $1 AND user_id IN \
          (SELECT user_id FROM memberships WHERE event_id = $1 AND status = 'waitlisted' \
           ORDER BY seq LIMIT $2) RETURNING user_id, seq",
     )
-    .bind::<BigInt, _>(id.get())
-    .bind::<BigInt, _>(i64::try_from(count).unwrap_or(i64::MAX))
+    .arg(Bind::Int(id.get()))
+    .arg(Bind::Int(i64::try_from(count).unwrap_or(i64::MAX)))
     .load(conn)
     .await?;
     promoted.sort_by_key(|row| row.seq);

@@ -1,16 +1,26 @@
 //! A small builder for the hand-written SQL of views and lists: the text grows
 //! with numbered placeholders (`$1`, `$2`, ...) as values are bound, so
 //! optional filters can be appended without counting parameters by hand.
+//!
+//! [`Sql`] is itself the query diesel runs, and unlike `diesel::sql_query`
+//! it may be cached as a prepared statement: diesel-async keeps one per
+//! distinct SQL text and connection, so a view or list is parsed and planned
+//! by PostgreSQL once per connection rather than on every call (which cost a
+//! Parse round trip and a fresh plan per request; see docs/BENCHMARKS.md).
+//! The texts are built from fixed fragments only (values are always bound),
+//! so the number of distinct statements stays small.
 
 use chrono::{DateTime, Utc};
+use diesel::QueryResult;
 use diesel::pg::Pg;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{BigInt, Nullable, SmallInt, Text, Timestamptz};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Timestamptz, Untyped};
 
 /// One bound value.
 #[derive(Debug, Clone)]
 pub(crate) enum Bind {
     Int(i64),
+    Int32(i32),
     OptInt(Option<i64>),
     Small(i16),
     Text(String),
@@ -49,23 +59,67 @@ impl Sql {
         self.push(&placeholder)
     }
 
+    /// Binds `value` to the next placeholder number, for text written with
+    /// its placeholders already numbered (`Sql::new("… $1 … $2").arg(a).arg(b)`).
+    pub(crate) fn arg(mut self, value: Bind) -> Self {
+        self.binds.push(value);
+        self
+    }
+
     #[cfg(test)]
     pub(crate) fn text(&self) -> &str {
         &self.text
     }
+}
 
-    pub(crate) fn into_query(self) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
-        let mut query = diesel::sql_query(self.text).into_boxed::<Pg>();
-        for value in self.binds {
-            query = match value {
-                Bind::Int(v) => query.bind::<BigInt, _>(v),
-                Bind::OptInt(v) => query.bind::<Nullable<BigInt>, _>(v),
-                Bind::Small(v) => query.bind::<SmallInt, _>(v),
-                Bind::Text(v) => query.bind::<Text, _>(v),
-                Bind::Time(v) => query.bind::<Timestamptz, _>(v),
-            };
+impl QueryId for Sql {
+    type QueryId = ();
+    // Not static: the statement cache keys it by its SQL text.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Sql {
+    type SqlType = Untyped;
+}
+
+impl QueryFragment<Pg> for Sql {
+    /// Emits the text with each `$n` replaced by bind `n` (diesel numbers
+    /// the placeholders again as it binds, so a value referred to twice is
+    /// simply bound twice).
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let mut rest = self.text.as_str();
+        while let Some(at) = rest.find('$') {
+            let digits = rest[at + 1..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            out.push_sql(&rest[..at]);
+            if digits == 0 {
+                out.push_sql("$");
+                rest = &rest[at + 1..];
+                continue;
+            }
+            let number: usize = rest[at + 1..at + 1 + digits].parse().unwrap_or(0);
+            let bind = number
+                .checked_sub(1)
+                .and_then(|i| self.binds.get(i))
+                .ok_or_else(|| {
+                    diesel::result::Error::QueryBuilderError(
+                        format!("placeholder ${number} has no bound value").into(),
+                    )
+                })?;
+            match bind {
+                Bind::Int(v) => out.push_bind_param::<BigInt, _>(v)?,
+                Bind::Int32(v) => out.push_bind_param::<Integer, _>(v)?,
+                Bind::OptInt(v) => out.push_bind_param::<Nullable<BigInt>, _>(v)?,
+                Bind::Small(v) => out.push_bind_param::<SmallInt, _>(v)?,
+                Bind::Text(v) => out.push_bind_param::<Text, _>(v)?,
+                Bind::Time(v) => out.push_bind_param::<Timestamptz, _>(v)?,
+            }
+            rest = &rest[at + 1 + digits..];
         }
-        query
+        out.push_sql(rest);
+        Ok(())
     }
 }
 
@@ -90,5 +144,29 @@ mod tests {
         let b = sql.param(Bind::Text("x".into()));
         sql.push(&format!("{b} OR c = {b}"));
         assert_eq!(sql.text(), "SELECT 1 WHERE a = $1 AND b = $2 OR c = $2");
+    }
+
+    #[test]
+    fn renders_every_placeholder_as_its_own_bind_and_may_be_cached() {
+        let mut sql = Sql::new("SELECT 1 WHERE a = ");
+        sql.bind(Bind::Int(7)).push(" AND b = ");
+        let b = sql.param(Bind::Text("x".into()));
+        sql.push(&format!("{b} OR c = {b} AND d = '$'"));
+        let rendered = diesel::debug_query::<Pg, _>(&sql).to_string();
+        assert_eq!(
+            rendered,
+            r#"SELECT 1 WHERE a = $1 AND b = $2 OR c = $3 AND d = '$' -- binds: [7, "x", "x"]"#
+        );
+        assert!(QueryFragment::<Pg>::is_safe_to_cache_prepared(&sql, &Pg).unwrap());
+    }
+
+    #[test]
+    fn a_placeholder_without_a_value_is_an_error_not_a_panic() {
+        let sql = Sql::new("SELECT $1, $2").arg(Bind::Int(1));
+        let mut builder = <Pg as diesel::backend::Backend>::QueryBuilder::default();
+        assert!(QueryFragment::<Pg>::to_sql(&sql, &mut builder, &Pg).is_err());
+        let sql = Sql::new("SELECT $1").arg(Bind::Int(1));
+        let mut builder = <Pg as diesel::backend::Backend>::QueryBuilder::default();
+        assert!(QueryFragment::<Pg>::to_sql(&sql, &mut builder, &Pg).is_ok());
     }
 }

@@ -30,11 +30,7 @@ async fn load_task_view(
         s.push("tasks");
     });
     sql.push(" WHERE t.id = ").bind(Bind::Int(id.get()));
-    let row = sql
-        .into_query()
-        .get_result::<TaskViewRow>(conn)
-        .await
-        .optional()?;
+    let row = sql.get_result::<TaskViewRow>(conn).await.optional()?;
     Ok(row.map(TaskViewRow::into_view).transpose()?)
 }
 
@@ -113,7 +109,7 @@ impl TaskRepo for PgStore {
         self.run(async |conn| {
             let mut count = Sql::new("SELECT count(*) AS total FROM tasks t");
             conditions(&mut count, &query);
-            let total = models::count(count.into_query().get_result::<Total>(conn).await?.total)?;
+            let total = models::count(count.get_result::<Total>(conn).await?.total)?;
             if query.page.offset() >= total {
                 return Ok(Page {
                     total,
@@ -130,7 +126,7 @@ impl TaskRepo for PgStore {
                 s.push(")");
             });
             sql.push(" ORDER BY ").push(order);
-            let rows: Vec<TaskViewRow> = sql.into_query().load(conn).await?;
+            let rows: Vec<TaskViewRow> = sql.load(conn).await?;
             let items = rows
                 .into_iter()
                 .map(TaskViewRow::into_view)

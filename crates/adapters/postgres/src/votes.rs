@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text};
+use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use gatherhub_domain::poll::{PollOption, check_ballot, check_options_belong, is_open};
 use gatherhub_domain::user::UserSummary;
@@ -16,6 +16,7 @@ use gatherhub_ports::{Conflict, RepoError};
 use crate::error::Fail;
 use crate::models::summary;
 use crate::schema::{poll_options, polls, votes};
+use crate::sql::{Bind, Sql};
 
 /// Share-locks the poll and checks it is open at `now`; returns whether it
 /// takes several options.
@@ -44,9 +45,9 @@ async fn lock_open_poll(
 /// keys; a collision only makes two ballots wait for each other.
 async fn lock_ballot(conn: &mut AsyncPgConnection, id: PollId, user: UserId) -> Result<(), Fail> {
     let (poll_key, user_key) = (id.get() as i32, user.get() as i32);
-    diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
-        .bind::<Integer, _>(poll_key)
-        .bind::<Integer, _>(user_key)
+    Sql::new("SELECT pg_advisory_xact_lock($1, $2)")
+        .arg(Bind::Int32(poll_key))
+        .arg(Bind::Int32(user_key))
         .execute(conn)
         .await?;
     Ok(())
@@ -141,12 +142,12 @@ pub(crate) async fn voters(
     conn: &mut AsyncPgConnection,
     id: PollId,
 ) -> Result<Vec<(OptionId, UserSummary)>, Fail> {
-    let rows: Vec<VoterRow> = diesel::sql_query(
+    let rows: Vec<VoterRow> = Sql::new(
         "SELECT v.option_id, u.id AS user_id, u.username, u.first_name, u.last_name \
          FROM votes v JOIN poll_options o ON o.id = v.option_id JOIN users u ON u.id = v.user_id \
          WHERE v.poll_id = $1 ORDER BY o.position, v.id",
     )
-    .bind::<BigInt, _>(id.get())
+    .arg(Bind::Int(id.get()))
     .load(conn)
     .await?;
     if rows.is_empty() {

@@ -352,6 +352,8 @@ async fn a_server_that_stops_answering_is_unavailable_not_a_hang() {
         create_timeout: Duration::from_millis(500),
         recycle_timeout: Duration::from_millis(300),
         statement_timeout: Duration::from_millis(300),
+        // Health-check every checkout, however recent the last use.
+        ping_after_idle: Duration::ZERO,
         ..PgConfig::new(relay.url(&db))
     };
     let store = PgStore::connect(config).await.unwrap();

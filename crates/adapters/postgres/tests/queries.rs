@@ -11,6 +11,7 @@ mod support;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use gatherhub_domain::event::{EventChanges, EventTitle, NewEvent};
@@ -21,13 +22,15 @@ use gatherhub_ports::{
     EventFilter, EventQuery, EventRepo, PollQuery, PollRepo, ProfileUpdate, Rotation, Session,
     SessionRepo, TaskFilter, TaskQuery, TaskRepo, UserRepo,
 };
-use gatherhub_postgres::PgStore;
+use gatherhub_postgres::{PgConfig, PgStore};
 use gatherhub_testkit::fixtures::{
     actor, capacity, days, new_event, new_poll, new_task, new_user, now,
 };
 
 static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
 static TRANSACTIONS: AtomicUsize = AtomicUsize::new(0);
+/// The pool's health checks of idle connections.
+static PINGS: AtomicUsize = AtomicUsize::new(0);
 
 fn counting() -> Option<Box<dyn Instrumentation>> {
     Some(Box::new(|event: InstrumentationEvent<'_>| {
@@ -42,6 +45,9 @@ fn counting() -> Option<Box<dyn Instrumentation>> {
                 || sql.starts_with("SELECT $1 "))
             {
                 STATEMENTS.fetch_add(1, Ordering::SeqCst);
+            }
+            if sql.starts_with("SELECT $1 ") {
+                PINGS.fetch_add(1, Ordering::SeqCst);
             }
         }
     }))
@@ -379,4 +385,25 @@ async fn every_method_sends_a_fixed_number_of_statements() {
         .unwrap();
 
     println!("{}", m.0.join("\n"));
+
+    // The pool pings a connection before reuse only once it sat idle for
+    // `ping_after_idle`: never with an hour, every reuse with zero.
+    for (idle, expect_pings) in [(Duration::from_secs(3600), false), (Duration::ZERO, true)] {
+        let config = PgConfig {
+            ping_after_idle: idle,
+            ..db.config()
+        };
+        let store = PgStore::connect(config).await.unwrap();
+        let before = PINGS.load(Ordering::SeqCst);
+        for _ in 0..10 {
+            store.get(alice.id).await.unwrap();
+        }
+        let pings = PINGS.load(Ordering::SeqCst) - before;
+        if expect_pings {
+            // The first checkout opens the connection; later ones reuse it.
+            assert!(pings >= 5, "ping_after_idle {idle:?}: {pings} pings");
+        } else {
+            assert_eq!(pings, 0, "ping_after_idle {idle:?}");
+        }
+    }
 }
