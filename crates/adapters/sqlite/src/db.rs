@@ -154,8 +154,8 @@ fn connect(
 /// without spinning on `SQLITE_BUSY`, and every read-check-write inside a
 /// method (capacity, waitlist, ballot, token rotation) sees a database nobody
 /// else changes. Reads go to a pool of reader connections that WAL lets run
-/// alongside the writer and each other; a read of several queries runs in one
-/// deferred transaction, so it sees one snapshot. All SQLite calls are
+/// alongside the writer and each other; each read is a single statement,
+/// which sees one snapshot by itself. All SQLite calls are
 /// blocking, so each unit of work runs as one `spawn_blocking` task (one hop
 /// per method, not per query).
 pub(crate) struct Db {
@@ -245,19 +245,18 @@ impl Db {
         joined.unwrap_or_else(|_| Err(E::from(worker_died())))
     }
 
-    /// Runs `work` on a reader connection, in one deferred transaction so
-    /// that its queries see one snapshot. An in-memory store reads through
-    /// its only connection.
+    /// Runs `work` on a reader connection, outside any transaction: every
+    /// read is one statement (an empty list page past the first one adds a
+    /// count, whose snapshot need not be the page's), and a statement alone
+    /// sees one snapshot, so `BEGIN`/`COMMIT` would only cost two more
+    /// calls. An in-memory store reads through its only connection.
     pub(crate) async fn read<T, F>(&self, work: F) -> RepoResult<T>
     where
         F: FnOnce(&mut SqliteConnection) -> Tx<T> + Send + 'static,
         T: Send + 'static,
     {
         let Some(readers) = &self.readers else {
-            return self
-                .with_writer(move |conn| conn.transaction(work))
-                .await
-                .map_err(RepoError::from);
+            return self.with_writer(work).await.map_err(RepoError::from);
         };
         let permit = readers
             .permits
@@ -277,7 +276,7 @@ impl Db {
             };
             // A panic in `work` drops the connection with this task, and
             // the permit with it: the next reader opens a fresh one.
-            let result = conn.transaction(work);
+            let result = work(&mut conn);
             idle.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(conn);

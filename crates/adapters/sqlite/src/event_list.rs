@@ -1,21 +1,21 @@
-//! Event views and the event list: which events a viewer may see, the
-//! filters (status derived at `query.now`), the orderings with id
-//! tie-breaks, and the batched lookups that turn a page into views.
+//! The event list: which events a viewer may see, the filters (status
+//! derived at `query.now`) and the orderings with id tie-breaks as SQL, and
+//! a page as one statement whatever its size. Also the user summaries that
+//! writes look up.
 
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use diesel::sqlite::Sqlite;
-use gatherhub_domain::event::{Event, EventStatus};
+use gatherhub_domain::event::EventStatus;
 use gatherhub_domain::user::UserSummary;
 use gatherhub_domain::{Page, UserId};
 use gatherhub_ports::{EventOrdering, EventQuery, EventView};
 
 use crate::error::{Fail, Tx};
-use crate::membership::{counts_of, memberships_of};
-use crate::rows::{EventRow, SummaryRow};
-use crate::schema::{events, memberships, users};
-use crate::sql::{fold, gh_contains, micros};
+use crate::rows::SummaryRow;
+use crate::schema::users;
+use crate::sql::{Bind, Sql, fold, micros};
+use crate::views::{EventViewRow, Listed, Total, event_view, page_total, split};
 
 /// Summaries of the given users, by id: one query.
 pub(crate) fn summaries(
@@ -50,124 +50,9 @@ pub(crate) fn summary_of(summaries: &HashMap<UserId, UserSummary>, id: UserId) -
         .ok_or_else(|| Fail::corrupt(format!("user {id} is referenced but missing")))
 }
 
-/// The views of `events` as `viewer` sees them, in the given order: at most
-/// four queries (organizers, counts, the viewer's memberships and their
-/// positions) for any number of events.
-pub(crate) fn event_views(
-    conn: &mut SqliteConnection,
-    events: Vec<Event>,
-    viewer: Option<UserId>,
-) -> Tx<Vec<EventView>> {
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<i64> = events.iter().map(|e| e.id.get()).collect();
-    let organizers = summaries(conn, events.iter().map(|e| e.organizer_id))?;
-    let counts = counts_of(conn, &ids)?;
-    let mut mine = match viewer {
-        Some(viewer) => memberships_of(conn, &ids, viewer)?,
-        None => HashMap::new(),
-    };
-    events
-        .into_iter()
-        .map(|event| {
-            let (going, waitlisted) = counts.get(&event.id.get()).copied().unwrap_or_default();
-            Ok(EventView {
-                organizer: summary_of(&organizers, event.organizer_id)?,
-                going,
-                waitlisted,
-                membership: mine.remove(&event.id.get()),
-                event,
-            })
-        })
-        .collect()
-}
-
-type EventsQuery = events::BoxedQuery<'static, Sqlite>;
-
-/// The events `query.viewer` may see that pass every filter (`joined`
-/// without a viewer is answered by [`list`] without a query).
-fn filtered(query: &EventQuery) -> EventsQuery {
-    let filter = &query.filter;
-    let mut q = events::table.into_boxed();
-    let viewer = query.viewer;
-    let joined_events = |user: UserId| {
-        memberships::table
-            .filter(memberships::user_id.eq(user.get()))
-            .select(memberships::event_id)
-    };
-    match viewer {
-        Some(actor) if actor.is_staff => {}
-        Some(actor) => {
-            q = q.filter(
-                events::visibility
-                    .eq("public")
-                    .or(events::id.eq_any(joined_events(actor.user_id))),
-            );
-        }
-        None => q = q.filter(events::visibility.eq("public")),
-    }
-    if filter.joined
-        && let Some(actor) = viewer
-    {
-        q = q.filter(events::id.eq_any(joined_events(actor.user_id)));
-    }
-    if let Some(status) = filter.status {
-        let now = micros(query.now);
-        q = match status {
-            EventStatus::Cancelled => q.filter(events::cancelled.eq(true)),
-            EventStatus::Upcoming => q
-                .filter(events::cancelled.eq(false))
-                .filter(events::date.gt(now)),
-            EventStatus::Ongoing => q
-                .filter(events::cancelled.eq(false))
-                .filter(events::date.le(now))
-                .filter(events::end_date.gt(now)),
-            EventStatus::Completed => q
-                .filter(events::cancelled.eq(false))
-                .filter(events::date.le(now))
-                .filter(
-                    events::end_date
-                        .is_null()
-                        .or(events::end_date.le(now).assume_not_null()),
-                ),
-        };
-    }
-    if let Some(visibility) = filter.visibility {
-        q = q.filter(events::visibility.eq(visibility.as_str()));
-    }
-    if let Some(organizer) = filter.organizer {
-        q = q.filter(events::organizer_id.eq(organizer.get()));
-    }
-    if let Some(from) = filter.date_from {
-        q = q.filter(events::date.ge(micros(from)));
-    }
-    if let Some(to) = filter.date_to {
-        q = q.filter(events::date.le(micros(to)));
-    }
-    if let Some(search) = &filter.search {
-        let needle = fold(search);
-        q = q.filter(
-            gh_contains(events::title, needle.clone())
-                .or(gh_contains(events::description, needle.clone()))
-                .or(gh_contains(events::location, needle)),
-        );
-    }
-    q
-}
-
-fn ordered(q: EventsQuery, ordering: EventOrdering) -> EventsQuery {
-    match ordering {
-        EventOrdering::Date => q.order((events::date.asc(), events::id.asc())),
-        EventOrdering::DateDesc => q.order((events::date.desc(), events::id.desc())),
-        EventOrdering::CreatedAt => q.order((events::created_at.asc(), events::id.asc())),
-        EventOrdering::CreatedAtDesc => q.order((events::created_at.desc(), events::id.desc())),
-        EventOrdering::Title => q.order((events::title.asc(), events::id.asc())),
-        EventOrdering::TitleDesc => q.order((events::title.desc(), events::id.desc())),
-    }
-}
-
-/// `list_events`: the total, the page, then the page's views.
+/// `list_events`: one statement, the page's views with the size of the
+/// filtered list (a count subquery); an empty page past the first costs a
+/// count as well. `joined` without a viewer is answered without a query.
 pub(crate) fn list(conn: &mut SqliteConnection, query: &EventQuery) -> Tx<Page<EventView>> {
     if query.filter.joined && query.viewer.is_none() {
         return Ok(Page {
@@ -175,18 +60,127 @@ pub(crate) fn list(conn: &mut SqliteConnection, query: &EventQuery) -> Tx<Page<E
             items: Vec::new(),
         });
     }
-    let total: i64 = filtered(query).count().get_result(conn)?;
-    let rows: Vec<EventRow> = ordered(filtered(query), query.ordering)
-        .offset(i64::try_from(query.page.offset()).unwrap_or(i64::MAX))
-        .limit(i64::try_from(query.page.limit()).unwrap_or(i64::MAX))
-        .select(EventRow::as_select())
-        .load(conn)?;
-    let events = rows
-        .into_iter()
-        .map(EventRow::into_event)
-        .collect::<Tx<Vec<_>>>()?;
+    let viewer = query.viewer.map(|v| v.user_id);
+    let order = order_by(query.ordering);
+    let mut sql = Sql::default();
+    event_view(
+        &mut sql,
+        viewer,
+        |s| {
+            s.push(", (SELECT count(*) FROM events e");
+            conditions(s, query);
+            s.push(") AS total");
+        },
+        // The page is chosen first, so the views' joins and subqueries run
+        // for its rows only.
+        |s| {
+            s.push("(SELECT e.* FROM events e");
+            conditions(s, query);
+            s.push(" ORDER BY ").push(order).limit_offset(&query.page);
+            s.push(")");
+        },
+    );
+    sql.push(" ORDER BY ").push(order);
+    let rows: Vec<Listed<EventViewRow>> = sql.load(conn)?;
+    let (total, rows) = split(rows);
+    let total = page_total(total, &query.page, || {
+        let mut count = Sql::new("SELECT count(*) AS total FROM events e");
+        conditions(&mut count, query);
+        Ok(count.get_result::<Total>(conn)?.total)
+    })?;
     Ok(Page {
-        total: u64::try_from(total).unwrap_or_default(),
-        items: event_views(conn, events, query.viewer.map(|v| v.user_id))?,
+        total,
+        items: rows
+            .into_iter()
+            .map(|row| row.into_view(viewer))
+            .collect::<Tx<_>>()?,
     })
+}
+
+/// The `WHERE` clause over `events e`: the events `query.viewer` may see
+/// (public ones and those they are a member of; all of them for staff),
+/// then every filter, with the status derived at `query.now`.
+fn conditions(sql: &mut Sql, query: &EventQuery) {
+    sql.push(" WHERE 1");
+    let filter = &query.filter;
+    match query.viewer {
+        None => {
+            sql.push(" AND e.visibility = 'public'");
+        }
+        Some(actor) if actor.is_staff => {}
+        // A correlated EXISTS, evaluated only for private events: most
+        // events are public, and this form lets SQLite walk the ordering's
+        // index and stop at the page (an `IN (...)` here makes it gather
+        // every public event through the visibility index, then sort).
+        Some(actor) => {
+            sql.push(
+                " AND (e.visibility = 'public' OR EXISTS (SELECT 1 FROM memberships v \
+                 WHERE v.event_id = e.id AND v.user_id = ",
+            )
+            .bind(Bind::Int(actor.user_id.get()))
+            .push("))");
+        }
+    }
+    if filter.joined
+        && let Some(actor) = query.viewer
+    {
+        sql.push(" AND e.id IN (SELECT event_id FROM memberships WHERE user_id = ")
+            .bind(Bind::Int(actor.user_id.get()))
+            .push(")");
+    }
+    if let Some(status) = filter.status {
+        let now = || Bind::Int(micros(query.now));
+        match status {
+            EventStatus::Cancelled => sql.push(" AND e.cancelled = 1"),
+            EventStatus::Upcoming => sql.push(" AND e.cancelled = 0 AND e.date > ").bind(now()),
+            EventStatus::Ongoing => sql
+                .push(" AND e.cancelled = 0 AND e.date <= ")
+                .bind(now())
+                .push(" AND e.end_date > ")
+                .bind(now()),
+            EventStatus::Completed => sql
+                .push(" AND e.cancelled = 0 AND e.date <= ")
+                .bind(now())
+                .push(" AND (e.end_date IS NULL OR e.end_date <= ")
+                .bind(now())
+                .push(")"),
+        };
+    }
+    if let Some(visibility) = filter.visibility {
+        sql.push(" AND e.visibility = ")
+            .bind(Bind::Text(visibility.as_str().to_owned()));
+    }
+    if let Some(organizer) = filter.organizer {
+        sql.push(" AND e.organizer_id = ")
+            .bind(Bind::Int(organizer.get()));
+    }
+    if let Some(from) = filter.date_from {
+        sql.push(" AND e.date >= ").bind(Bind::Int(micros(from)));
+    }
+    if let Some(to) = filter.date_to {
+        sql.push(" AND e.date <= ").bind(Bind::Int(micros(to)));
+    }
+    if let Some(search) = &filter.search {
+        let needle = || Bind::Text(fold(search));
+        sql.push(" AND (gh_contains(e.title, ")
+            .bind(needle())
+            .push(") OR gh_contains(e.description, ")
+            .bind(needle())
+            .push(") OR gh_contains(e.location, ")
+            .bind(needle())
+            .push("))");
+    }
+}
+
+/// Each ordering with the id tie-breaker in its direction; titles compare
+/// byte-wise (`BINARY`), as Rust strings do.
+fn order_by(ordering: EventOrdering) -> &'static str {
+    match ordering {
+        EventOrdering::Date => "e.date ASC, e.id ASC",
+        EventOrdering::DateDesc => "e.date DESC, e.id DESC",
+        EventOrdering::CreatedAt => "e.created_at ASC, e.id ASC",
+        EventOrdering::CreatedAtDesc => "e.created_at DESC, e.id DESC",
+        EventOrdering::Title => "e.title ASC, e.id ASC",
+        EventOrdering::TitleDesc => "e.title DESC, e.id DESC",
+    }
 }

@@ -11,12 +11,13 @@ use gatherhub_ports::{EventQuery, EventRepo, EventView, MemberView, RepoError, R
 
 use crate::SqliteStore;
 use crate::error::{Fail, Tx};
-use crate::event_list::{event_views, summaries};
+use crate::event_list::summaries;
 use crate::membership::{NewMembershipRow, counts, event_row, promote};
 use crate::rows::{EventRow, GOING, ORGANIZER, stored_capacity};
 use crate::schema::{events, memberships};
-use crate::sql::micros;
+use crate::sql::{Bind, Sql, micros};
 use crate::users::found;
+use crate::views::{EventViewRow, event_view};
 
 #[derive(Insertable)]
 #[diesel(table_name = events)]
@@ -50,14 +51,26 @@ struct EventUpdate {
     updated_at: i64,
 }
 
-fn one_view(
+/// The view of event `id` as `viewer` sees it: one statement.
+pub(crate) fn event_view_of(
     conn: &mut SqliteConnection,
-    event: gatherhub_domain::event::Event,
+    id: EventId,
     viewer: Option<UserId>,
-) -> Tx<EventView> {
-    event_views(conn, vec![event], viewer)?
-        .pop()
-        .ok_or_else(|| Fail::corrupt("an event without its view"))
+) -> Tx<Option<EventView>> {
+    let mut sql = Sql::default();
+    event_view(
+        &mut sql,
+        viewer,
+        |_| {},
+        |s| {
+            s.push("events");
+        },
+    );
+    sql.push(" WHERE e.id = ").bind(Bind::Int(id.get()));
+    sql.get_result::<EventViewRow>(conn)
+        .optional()?
+        .map(|row| row.into_view(viewer))
+        .transpose()
 }
 
 #[async_trait::async_trait]
@@ -126,15 +139,7 @@ impl EventRepo for SqliteStore {
         viewer: Option<UserId>,
     ) -> RepoResult<Option<EventView>> {
         self.db
-            .read(move |conn| {
-                let row: Option<EventRow> = events::table
-                    .find(id.get())
-                    .select(EventRow::as_select())
-                    .first(conn)
-                    .optional()?;
-                row.map(|row| one_view(conn, row.into_event()?, viewer))
-                    .transpose()
-            })
+            .read(move |conn| event_view_of(conn, id, viewer))
             .await
     }
 
@@ -178,7 +183,18 @@ impl EventRepo for SqliteStore {
                         updated_at: micros(next.updated_at),
                     })
                     .execute(conn)?;
-                Ok((one_view(conn, next, Some(viewer))?, promoted))
+                // The event as the domain computed it (the stored row is
+                // the same, at microsecond precision), with what else the
+                // view shows as stored now.
+                let view = event_view_of(conn, id, Some(viewer))?
+                    .ok_or_else(|| Fail::corrupt("an updated event without its view"))?;
+                Ok((
+                    EventView {
+                        event: next,
+                        ..view
+                    },
+                    promoted,
+                ))
             })
             .await
     }
@@ -208,17 +224,7 @@ impl EventRepo for SqliteStore {
 
     async fn list_members(&self, id: EventId, page: PageRequest) -> RepoResult<Page<MemberView>> {
         self.db
-            .read(move |conn| {
-                let (total, members) =
-                    crate::membership::members_page(conn, id, page.offset(), page.limit())?;
-                Ok(Page {
-                    total,
-                    items: members
-                        .into_iter()
-                        .map(|(user, membership)| MemberView { user, membership })
-                        .collect(),
-                })
-            })
+            .read(move |conn| crate::membership::members_page(conn, id, &page))
             .await
     }
 }

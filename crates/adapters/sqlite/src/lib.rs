@@ -23,8 +23,8 @@
 //! on a database no one else changes: the domain's `admit`/`promotable` rules
 //! decide on exact counts, and the schema's constraints are the backstop.
 //! Reads use a small pool of reader connections: in WAL mode they never wait
-//! for the writer, and a multi-query read runs in one deferred transaction so
-//! that it sees a single snapshot. All SQLite calls block, so each method's
+//! for the writer, and each read is a single statement, which sees a single
+//! snapshot without a transaction. All SQLite calls block, so each method's
 //! whole unit of work runs in one `spawn_blocking` task: one thread hop per
 //! call, not one per query. Locks held by OTHER processes are waited for up to
 //! the busy timeout, then reported as `RepoError::Unavailable`.
@@ -54,12 +54,20 @@
 //!
 //! # Queries per method
 //!
-//! A list page costs a fixed number of queries whatever its size; the views
-//! are assembled from batched `IN (...)` lookups, never one query per row.
-//! Transaction control is not counted. `tests/query_counts.rs` checks these
-//! numbers through diesel's instrumentation.
+//! Reads cost what the PostgreSQL adapter's do, or less: a view (event, task,
+//! poll) is ONE statement that joins its users and computes counts, the
+//! viewer's membership and waitlist position, tallies and the viewer's votes
+//! in correlated subqueries (`views.rs`), for one row or a whole page; a list
+//! page is one statement whatever its size, the list's size coming from an
+//! uncorrelated count subquery that SQLite evaluates once, so only an empty
+//! page past the first costs a second statement (the count). Every read
+//! statement stays prepared in its connection's statement cache
+//! (`sql::Sql`), and none binds a bare `LIMIT`, which would make SQLite
+//! re-prepare it on every call. Transaction control is not counted.
+//! `tests/query_counts.rs` checks these numbers, and the caching, through
+//! diesel's instrumentation.
 //!
-//! | method | queries |
+//! | method | statements |
 //! |---|---|
 //! | `UserRepo::create` | 3 (username taken, email taken, insert) |
 //! | `get`, `find_by_login`, `find_by_username` | 1 |
@@ -68,26 +76,26 @@
 //! | `SessionRepo::create_session`, `session_user`, `revoke_session`, `revoke_user_sessions` | 1 |
 //! | `rotate` | ≤ 2 (swap, else revoke) |
 //! | `EventRepo::create_event` | 3 (organizer, event, organizer membership) |
-//! | `get_event` | ≤ 5 (event, organizer, counts, viewer's membership, waitlist position) |
-//! | `list_events` | ≤ 6 (total, page, organizers, counts, viewer's memberships, positions) |
-//! | `update_event` | ≤ 9 (event, counts, promote: select + update, update, view ≤ 4) |
+//! | `get_event` | 1 (the view: event, organizer, counts, viewer's membership and position) |
+//! | `list_events` | 1 (the page's views and the total); 2 for an empty page past the first |
+//! | `update_event` | ≤ 6 (event, counts, promote: select + update, update, view) |
 //! | `delete_event` | 1 (the schema cascades) |
 //! | `join_event` | ≤ 4 (event, user with membership, then position, or counts and insert) |
 //! | `leave_event` | ≤ 7 (event, membership, delete, unassign, counts, promote: select + update) |
-//! | `list_members` | 3 (event, counts, page with users) |
-//! | `TaskRepo::create_task` | 4 (event, users, assignee membership, insert) |
-//! | `get_task` | 2 (task, users) |
-//! | `list_tasks` | 3 (total, page, users) |
-//! | `update_task` | ≤ 4 (task, assignee membership, update, users) |
+//! | `list_members` | 1 (the page with users, positions and the total); 2 for an empty page (does the event exist) |
+//! | `TaskRepo::create_task` | ≤ 4 (event, users, the assignee's membership if any, insert) |
+//! | `get_task` | 1 (task with assignee and creator) |
+//! | `list_tasks` | 1; 2 for an empty page past the first |
+//! | `update_task` | ≤ 4 (task, assignee membership, update, view) |
 //! | `delete_task`, `delete_poll` | 1 |
 //! | `PollRepo::create_poll` | 4 (event, creator, poll, options) |
-//! | `get_poll` | ≤ 5 (poll, creator, options with counts, voters, viewer's votes) |
-//! | `list_polls` | ≤ 6 (total, page, creators, options with counts, voters, viewer's votes) |
-//! | `update_poll` | ≤ 9 (poll, votes exist, update, delete + insert options, view ≤ 4) |
+//! | `get_poll` | 1 (poll, creator, voters, options with tallies and the viewer's votes as JSON) |
+//! | `list_polls` | 1; 2 for an empty page past the first |
+//! | `update_poll` | ≤ 6 (poll, votes exist, update, delete + insert options, view) |
 //! | `cast_vote` | 4 (poll, options, delete ballot, insert ballot) |
 //! | `retract_vote` | 2 (poll, delete) |
-//! | `close_poll` | ≤ 6 (poll, update, view ≤ 4) |
-//! | `poll_voters` | 2 (poll, votes with options and users) |
+//! | `close_poll` | ≤ 3 (poll, update, view) |
+//! | `poll_voters` | 1 (the poll left-joined to its votes, options and voters) |
 //! | `StoreHealth::ping` | 1 |
 //!
 //! # Schema
@@ -115,10 +123,11 @@ mod sessions;
 mod sql;
 mod tasks;
 mod users;
+mod views;
 
 use std::path::Path;
 
-use diesel::RunQueryDsl;
+use diesel::{IntoSql, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use gatherhub_ports::{RepoError, RepoResult, StoreHealth};
 
@@ -212,12 +221,12 @@ impl std::fmt::Debug for SqliteStore {
 
 #[async_trait::async_trait]
 impl StoreHealth for SqliteStore {
-    /// One `SELECT 1` on a reader. Any failure means the store cannot serve.
+    /// One `SELECT ?` (1) on a reader, a statement the connection keeps
+    /// prepared. Any failure means the store cannot serve.
     async fn ping(&self) -> RepoResult<()> {
         self.db
             .read(|conn| {
-                diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
-                    .execute(conn)?;
+                diesel::select(1_i32.into_sql::<diesel::sql_types::Integer>()).execute(conn)?;
                 Ok(())
             })
             .await

@@ -3,23 +3,20 @@
 //! `promotable`); they run inside the writer's transaction, so the counts
 //! they decide on cannot change underneath them.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool};
 use gatherhub_domain::event::Capacity;
 use gatherhub_domain::membership::{Joined, MemberStatus, Membership, Role, admit, promotable};
-use gatherhub_domain::user::UserSummary;
-use gatherhub_domain::{EventId, UserId};
-use gatherhub_ports::{Conflict, RepoError};
+use gatherhub_domain::{EventId, Page, PageRequest, UserId};
+use gatherhub_ports::{Conflict, MemberView, RepoError};
 
 use crate::error::{Fail, Tx};
-use crate::rows::{
-    EventRow, GOING, MEMBER, MembershipRow, ORGANIZER, SummaryRow, WAITLISTED, member_status,
-};
+use crate::rows::{EventRow, GOING, MEMBER, MembershipRow, ORGANIZER, WAITLISTED, member_status};
 use crate::schema::{events, memberships, tasks, users};
-use crate::sql::micros;
+use crate::sql::{Bind, Sql, micros};
+use crate::views::MemberRow;
 
 /// How many members of one event go and wait, and the last join order given.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,28 +44,6 @@ pub(crate) fn counts(conn: &mut SqliteConnection, event: EventId) -> Tx<Counts> 
     Ok(counts)
 }
 
-/// `(going, waitlisted)` of each of `events` that has members.
-pub(crate) fn counts_of(
-    conn: &mut SqliteConnection,
-    events: &[i64],
-) -> Tx<HashMap<i64, (u64, u64)>> {
-    let rows: Vec<(i64, String, i64)> = memberships::table
-        .filter(memberships::event_id.eq_any(events))
-        .group_by((memberships::event_id, memberships::status))
-        .select((memberships::event_id, memberships::status, count_star()))
-        .load(conn)?;
-    let mut counts: HashMap<i64, (u64, u64)> = HashMap::new();
-    for (event, status, count) in rows {
-        let entry = counts.entry(event).or_default();
-        let count = u64::try_from(count).unwrap_or_default();
-        match member_status(&status)? {
-            MemberStatus::Going => entry.0 = count,
-            MemberStatus::Waitlisted => entry.1 = count,
-        }
-    }
-    Ok(counts)
-}
-
 /// The 1-based waitlist position of the waitlisted member with join order `seq`.
 fn position(conn: &mut SqliteConnection, event: i64, seq: i64) -> Tx<u32> {
     let ahead: i64 = memberships::table
@@ -89,60 +64,12 @@ fn with_position(conn: &mut SqliteConnection, row: MembershipRow) -> Tx<Membersh
     row.into_membership(position)
 }
 
-/// `viewer`'s memberships of `events`, by event id: two queries at most
-/// (the memberships, then the positions of the waitlisted ones, counted by a
-/// self-join), whatever the number of events.
-pub(crate) fn memberships_of(
-    conn: &mut SqliteConnection,
-    events: &[i64],
-    viewer: UserId,
-) -> Tx<HashMap<i64, Membership>> {
-    let rows: Vec<MembershipRow> = memberships::table
-        .filter(memberships::event_id.eq_any(events))
-        .filter(memberships::user_id.eq(viewer.get()))
-        .select(MembershipRow::as_select())
-        .load(conn)?;
-    let waiting: Vec<i64> = rows
-        .iter()
-        .filter(|row| row.is_waitlisted())
-        .map(|row| row.event_id)
-        .collect();
-    let positions: HashMap<i64, i64> = if waiting.is_empty() {
-        HashMap::new()
-    } else {
-        let ahead = diesel::alias!(memberships as ahead);
-        memberships::table
-            .inner_join(
-                ahead.on(ahead
-                    .field(memberships::event_id)
-                    .eq(memberships::event_id)
-                    .and(ahead.field(memberships::status).eq(WAITLISTED))
-                    .and(ahead.field(memberships::seq).le(memberships::seq))),
-            )
-            .filter(memberships::user_id.eq(viewer.get()))
-            .filter(memberships::event_id.eq_any(&waiting))
-            .group_by(memberships::event_id)
-            .select((memberships::event_id, count_star()))
-            .load::<(i64, i64)>(conn)?
-            .into_iter()
-            .collect()
-    };
-    rows.into_iter()
-        .map(|row| {
-            let position = positions
-                .get(&row.event_id)
-                .map(|p| u32::try_from(*p).unwrap_or(u32::MAX));
-            Ok((row.event_id, row.into_membership(position)?))
-        })
-        .collect()
-}
-
 /// The event as stored, or `NotFound`.
 pub(crate) fn event_row(conn: &mut SqliteConnection, id: EventId) -> Tx<EventRow> {
     events::table
         .find(id.get())
         .select(EventRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(Fail::Repo(RepoError::NotFound))
 }
@@ -206,7 +133,7 @@ pub(crate) fn join(
         )
         .filter(users::id.eq(user.get()))
         .select(Option::<MembershipRow>::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(Fail::Repo(RepoError::NotFound))?;
     if event.status(now).is_closed() {
@@ -255,13 +182,13 @@ pub(crate) fn leave(conn: &mut SqliteConnection, id: EventId, user: UserId) -> T
     let capacity: Option<i32> = events::table
         .find(id.get())
         .select(events::max_participants)
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(Fail::Repo(RepoError::NotFound))?;
     let role: String = memberships::table
         .find((id.get(), user.get()))
         .select(memberships::role)
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(Fail::from(Conflict::NotMember))?;
     if role == ORGANIZER {
@@ -280,36 +207,59 @@ pub(crate) fn leave(conn: &mut SqliteConnection, id: EventId, user: UserId) -> T
     promote(conn, id, crate::rows::capacity(capacity)?, counts)
 }
 
+#[derive(Debug, QueryableByName)]
+struct MemberCount {
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+    #[diesel(sql_type = Bool)]
+    found: bool,
+}
+
 /// One page of an event's members: going ones in join order, then the
-/// waitlist in order. Positions follow from the page's offset and the going
-/// count, so the page is one query.
+/// waitlist in order, with the list's size and the going count (from which
+/// waitlist positions follow) as scalar subqueries: one statement. An empty
+/// page costs a second one (does the event exist, how many members has it).
 pub(crate) fn members_page(
     conn: &mut SqliteConnection,
     id: EventId,
-    offset: u64,
-    limit: u64,
-) -> Tx<(u64, Vec<(UserSummary, Membership)>)> {
-    event_row(conn, id)?;
-    let counts = counts(conn, id)?;
+    page: &PageRequest,
+) -> Tx<Page<MemberView>> {
+    let mut sql = Sql::new(
+        "SELECT m.event_id AS event_id, m.user_id AS user_id, m.role AS role, \
+         m.status AS status, m.joined_at AS joined_at, \
+         u.username AS username, u.first_name AS first_name, u.last_name AS last_name, \
+         (SELECT count(*) FROM memberships c WHERE c.event_id = m.event_id) AS total, \
+         (SELECT count(*) FROM memberships c WHERE c.event_id = m.event_id \
+           AND c.status = 'going') AS going \
+         FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.event_id = ",
+    );
     // 'going' sorts before 'waitlisted': the (event_id, status, seq) index
     // yields exactly the listing order.
-    let rows: Vec<(MembershipRow, SummaryRow)> = memberships::table
-        .inner_join(users::table)
-        .filter(memberships::event_id.eq(id.get()))
-        .order((memberships::status.asc(), memberships::seq.asc()))
-        .offset(i64::try_from(offset).unwrap_or(i64::MAX))
-        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
-        .select((MembershipRow::as_select(), SummaryRow::as_select()))
-        .load(conn)?;
-    let members = rows
-        .into_iter()
-        .zip(offset..)
-        .map(|((row, user), index)| {
-            let position = row.is_waitlisted().then(|| {
-                u32::try_from((index + 1).saturating_sub(counts.going)).unwrap_or(u32::MAX)
-            });
-            Ok((user.into(), row.into_membership(position)?))
-        })
-        .collect::<Tx<Vec<_>>>()?;
-    Ok((counts.going + counts.waitlisted, members))
+    sql.bind(Bind::Int(id.get()))
+        .push(" ORDER BY m.status, m.seq")
+        .limit_offset(page);
+    let rows: Vec<MemberRow> = sql.load(conn)?;
+    let total = match rows.first() {
+        Some(row) => row.total,
+        None => {
+            let mut sql = Sql::new("SELECT (SELECT count(*) FROM memberships WHERE event_id = ");
+            sql.bind(Bind::Int(id.get()))
+                .push(") AS total, EXISTS (SELECT 1 FROM events WHERE id = ")
+                .bind(Bind::Int(id.get()))
+                .push(") AS found");
+            let count: MemberCount = sql.get_result(conn)?;
+            if !count.found {
+                return Err(RepoError::NotFound.into());
+            }
+            count.total
+        }
+    };
+    Ok(Page {
+        total: u64::try_from(total).unwrap_or_default(),
+        items: rows
+            .into_iter()
+            .zip(page.offset()..)
+            .map(|(row, index)| row.into_view(index))
+            .collect::<Tx<_>>()?,
+    })
 }

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use diesel::dsl::exists;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
 use gatherhub_domain::poll::{
     NewPoll, Poll, PollChanges, PollOption, PollOptions, check_ballot, check_options_belong,
 };
@@ -16,10 +17,10 @@ use gatherhub_ports::{Conflict, PollQuery, PollRepo, PollView, RepoError, RepoRe
 use crate::SqliteStore;
 use crate::error::{Fail, Tx};
 use crate::event_list::summaries;
-use crate::poll_list::poll_views;
-use crate::rows::{OptionRow, PollRow, SummaryRow};
-use crate::schema::{events, poll_options, polls, users, votes};
-use crate::sql::micros;
+use crate::poll_list::poll_view_of;
+use crate::rows::{OptionRow, PollRow};
+use crate::schema::{events, poll_options, polls, votes};
+use crate::sql::{Bind, Sql, micros};
 use crate::users::found;
 
 #[derive(Insertable)]
@@ -72,7 +73,7 @@ fn poll_by_id(conn: &mut SqliteConnection, id: PollId) -> Tx<Poll> {
     polls::table
         .find(id.get())
         .select(PollRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(Fail::Repo(RepoError::NotFound))?
         .into_poll()
@@ -105,10 +106,26 @@ fn insert_options(
     Ok(stored)
 }
 
+/// The view of `poll` (as the caller just wrote it) as `viewer` sees it, the
+/// rest read as stored: one statement.
 fn one_view(conn: &mut SqliteConnection, poll: Poll, viewer: UserId) -> Tx<PollView> {
-    poll_views(conn, vec![poll], Some(viewer))?
-        .pop()
-        .ok_or_else(|| Fail::corrupt("a poll without its view"))
+    let view = poll_view_of(conn, poll.id, Some(viewer))?
+        .ok_or_else(|| Fail::corrupt("a poll without its view"))?;
+    Ok(PollView { poll, ..view })
+}
+
+#[derive(Debug, QueryableByName)]
+struct VoterRow {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    option_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    user_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    username: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    first_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    last_name: Option<String>,
 }
 
 /// Refuses votes and retractions once the poll is closed or has ended.
@@ -168,17 +185,7 @@ impl PollRepo for SqliteStore {
 
     async fn get_poll(&self, id: PollId, viewer: Option<UserId>) -> RepoResult<Option<PollView>> {
         self.db
-            .read(move |conn| {
-                let row: Option<PollRow> = polls::table
-                    .find(id.get())
-                    .select(PollRow::as_select())
-                    .first(conn)
-                    .optional()?;
-                let Some(row) = row else {
-                    return Ok(None);
-                };
-                Ok(poll_views(conn, vec![row.into_poll()?], viewer)?.pop())
-            })
+            .read(move |conn| poll_view_of(conn, id, viewer))
             .await
     }
 
@@ -313,21 +320,47 @@ impl PollRepo for SqliteStore {
             .await
     }
 
+    /// One statement: the poll left-joined to its votes, so that a poll
+    /// without votes (one row of NULLs) is told from a missing one (no row).
     async fn poll_voters(&self, id: PollId) -> RepoResult<Vec<(OptionId, UserSummary)>> {
         self.db
             .read(move |conn| {
-                poll_by_id(conn, id)?;
-                let rows: Vec<(i64, SummaryRow)> = votes::table
-                    .inner_join(poll_options::table.on(poll_options::id.eq(votes::option_id)))
-                    .inner_join(users::table.on(users::id.eq(votes::user_id)))
-                    .filter(votes::poll_id.eq(id.get()))
-                    .order((poll_options::position.asc(), votes::id.asc()))
-                    .select((votes::option_id, SummaryRow::as_select()))
-                    .load(conn)?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(option, user)| (OptionId(option), user.into()))
-                    .collect())
+                let mut sql = Sql::new(
+                    "SELECT v.option_id AS option_id, u.id AS user_id, u.username AS username, \
+                     u.first_name AS first_name, u.last_name AS last_name \
+                     FROM polls p LEFT JOIN votes v ON v.poll_id = p.id \
+                     LEFT JOIN poll_options o ON o.id = v.option_id \
+                     LEFT JOIN users u ON u.id = v.user_id WHERE p.id = ",
+                );
+                sql.bind(Bind::Int(id.get()))
+                    .push(" ORDER BY o.position, v.id");
+                let rows: Vec<VoterRow> = sql.load(conn)?;
+                if rows.is_empty() {
+                    return Err(RepoError::NotFound.into());
+                }
+                rows.into_iter()
+                    .filter(|row| row.option_id.is_some())
+                    .map(|row| match row {
+                        VoterRow {
+                            option_id: Some(option),
+                            user_id: Some(user),
+                            username: Some(username),
+                            first_name: Some(first_name),
+                            last_name: Some(last_name),
+                        } => Ok((
+                            OptionId(option),
+                            UserSummary {
+                                id: UserId(user),
+                                username,
+                                first_name,
+                                last_name,
+                            },
+                        )),
+                        _ => Err(Fail::corrupt(format!(
+                            "a vote of poll {id} without its voter"
+                        ))),
+                    })
+                    .collect()
             })
             .await
     }

@@ -1,5 +1,7 @@
 //! Rows as stored, and their conversion into domain values. Enums are stored
-//! as their API names (priority as its rank), instants as microseconds.
+//! as their API names (priority as its rank), instants as microseconds. The
+//! event, task and poll rows also load by column name, embedded in the
+//! views' rows (`views`).
 
 use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
@@ -76,7 +78,7 @@ impl From<SummaryRow> for UserSummary {
     }
 }
 
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Debug, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = events, check_for_backend(Sqlite))]
 pub(crate) struct EventRow {
     id: i64,
@@ -141,25 +143,47 @@ impl MembershipRow {
 
     /// The membership, with its 1-based place in the waitlist when waitlisted.
     pub(crate) fn into_membership(self, position: Option<u32>) -> Tx<Membership> {
-        let status = member_status(&self.status)?;
-        Ok(Membership {
-            event_id: EventId(self.event_id),
-            user_id: UserId(self.user_id),
-            role: match self.role.as_str() {
-                ORGANIZER => Role::Organizer,
-                MEMBER => Role::Member,
-                other => return Err(Fail::corrupt(format!("role {other:?}"))),
-            },
-            status,
-            waitlist_position: match status {
-                MemberStatus::Going => None,
-                MemberStatus::Waitlisted => {
-                    Some(position.ok_or_else(|| Fail::corrupt("waitlisted without position"))?)
-                }
-            },
-            joined_at: instant(self.joined_at)?,
-        })
+        membership(
+            EventId(self.event_id),
+            UserId(self.user_id),
+            &self.role,
+            &self.status,
+            self.joined_at,
+            position.map(i64::from),
+        )
     }
+}
+
+/// A membership from its stored columns, with the 1-based place in the
+/// waitlist of a waitlisted one.
+pub(crate) fn membership(
+    event_id: EventId,
+    user_id: UserId,
+    role: &str,
+    status: &str,
+    joined_at: i64,
+    position: Option<i64>,
+) -> Tx<Membership> {
+    let status = member_status(status)?;
+    Ok(Membership {
+        event_id,
+        user_id,
+        role: match role {
+            ORGANIZER => Role::Organizer,
+            MEMBER => Role::Member,
+            other => return Err(Fail::corrupt(format!("role {other:?}"))),
+        },
+        status,
+        waitlist_position: match status {
+            MemberStatus::Going => None,
+            MemberStatus::Waitlisted => Some(
+                position
+                    .map(|p| u32::try_from(p).unwrap_or(u32::MAX))
+                    .ok_or_else(|| Fail::corrupt("waitlisted without position"))?,
+            ),
+        },
+        joined_at: instant(joined_at)?,
+    })
 }
 
 pub(crate) fn member_status(stored: &str) -> Tx<MemberStatus> {
@@ -170,7 +194,7 @@ pub(crate) fn member_status(stored: &str) -> Tx<MemberStatus> {
     }
 }
 
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Debug, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = tasks, check_for_backend(Sqlite))]
 pub(crate) struct TaskRow {
     id: i64,
@@ -207,7 +231,7 @@ impl TaskRow {
     }
 }
 
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Debug, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = polls, check_for_backend(Sqlite))]
 pub(crate) struct PollRow {
     id: i64,

@@ -57,7 +57,7 @@ impl SessionRepo for SqliteStore {
                     .filter(sessions::expires_at.gt(micros(now)))
                     .filter(users::is_active.eq(true))
                     .select(UserRow::as_select())
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?
                     .map(UserRow::into_user)
                     .transpose()

@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use diesel::dsl::exists;
 use diesel::prelude::*;
-use diesel::sqlite::Sqlite;
 use gatherhub_domain::task::{NewTask, Task, TaskChanges, TaskStatus};
 use gatherhub_domain::{EventId, Page, TaskId, UserId, ValidationError};
 use gatherhub_ports::{
@@ -16,8 +15,9 @@ use crate::error::{Fail, Tx};
 use crate::event_list::{summaries, summary_of};
 use crate::rows::{GOING, TaskRow};
 use crate::schema::{events, memberships, tasks};
-use crate::sql::{fold, gh_contains, micros};
+use crate::sql::{Bind, Sql, fold, micros};
 use crate::users::found;
+use crate::views::{Listed, TaskViewRow, Total, page_total, split, task_view};
 
 #[derive(Insertable)]
 #[diesel(table_name = tasks)]
@@ -69,103 +69,130 @@ fn check_assignee(conn: &mut SqliteConnection, event: EventId, assignee: Option<
     }
 }
 
-/// The views of `tasks`, in order: one query for every user they name.
-fn task_views(conn: &mut SqliteConnection, tasks: Vec<Task>) -> Tx<Vec<TaskView>> {
-    let users = summaries(
-        conn,
-        tasks
-            .iter()
-            .flat_map(|t| [Some(t.created_by), t.assignee_id])
-            .flatten(),
-    )?;
-    tasks
-        .into_iter()
-        .map(|task| {
-            Ok(TaskView {
-                assignee: task
-                    .assignee_id
-                    .map(|id| summary_of(&users, id))
-                    .transpose()?,
-                created_by: summary_of(&users, task.created_by)?,
-                task,
-            })
-        })
-        .collect()
-}
-
 fn task_by_id(conn: &mut SqliteConnection, id: TaskId) -> Tx<Option<Task>> {
     tasks::table
         .find(id.get())
         .select(TaskRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .map(TaskRow::into_task)
         .transpose()
 }
 
-fn one_view(conn: &mut SqliteConnection, task: Task) -> Tx<TaskView> {
-    task_views(conn, vec![task])?
-        .pop()
-        .ok_or_else(|| Fail::corrupt("a task without its view"))
+/// The view of task `id`: one statement.
+fn task_view_of(conn: &mut SqliteConnection, id: TaskId) -> Tx<Option<TaskView>> {
+    let mut sql = Sql::default();
+    task_view(
+        &mut sql,
+        |_| {},
+        |s| {
+            s.push("tasks");
+        },
+    );
+    sql.push(" WHERE t.id = ").bind(Bind::Int(id.get()));
+    sql.get_result::<TaskViewRow>(conn)
+        .optional()?
+        .map(TaskViewRow::into_view)
+        .transpose()
 }
 
-type TasksQuery = tasks::BoxedQuery<'static, Sqlite>;
+/// `list_tasks`: one statement, the page's views with the size of the
+/// filtered list (a count subquery); an empty page past the first costs a
+/// count as well.
+fn list(conn: &mut SqliteConnection, query: &TaskQuery) -> Tx<Page<TaskView>> {
+    let order = order_by(query.ordering);
+    let mut sql = Sql::default();
+    task_view(
+        &mut sql,
+        |s| {
+            s.push(", (SELECT count(*) FROM tasks t");
+            conditions(s, query);
+            s.push(") AS total");
+        },
+        |s| {
+            s.push("(SELECT t.* FROM tasks t");
+            conditions(s, query);
+            s.push(" ORDER BY ").push(order).limit_offset(&query.page);
+            s.push(")");
+        },
+    );
+    sql.push(" ORDER BY ").push(order);
+    let rows: Vec<Listed<TaskViewRow>> = sql.load(conn)?;
+    let (total, rows) = split(rows);
+    let total = page_total(total, &query.page, || {
+        let mut count = Sql::new("SELECT count(*) AS total FROM tasks t");
+        conditions(&mut count, query);
+        Ok(count.get_result::<Total>(conn)?.total)
+    })?;
+    Ok(Page {
+        total,
+        items: rows
+            .into_iter()
+            .map(TaskViewRow::into_view)
+            .collect::<Tx<_>>()?,
+    })
+}
 
-/// The tasks of events where the actor is a going member (every task for
-/// staff) that pass every filter.
-fn filtered(query: &TaskQuery) -> TasksQuery {
+/// The `WHERE` clause over `tasks t`: the tasks of events where the actor
+/// is a going member (every task for staff) that pass every filter.
+fn conditions(sql: &mut Sql, query: &TaskQuery) {
+    sql.push(" WHERE 1");
     let filter = &query.filter;
-    let mut q = tasks::table.into_boxed();
+    // Correlated (a primary-key probe per task), as the PostgreSQL adapter
+    // does: an `IN (SELECT ...)` would gather every event of the actor
+    // first, twice (page and count), through an index that lacks event_id.
     if !query.actor.is_staff {
-        q = q.filter(
-            tasks::event_id.eq_any(
-                memberships::table
-                    .filter(memberships::user_id.eq(query.actor.user_id.get()))
-                    .filter(memberships::status.eq(GOING))
-                    .select(memberships::event_id),
-            ),
-        );
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM memberships m WHERE m.event_id = t.event_id \
+             AND m.user_id = ",
+        )
+        .bind(Bind::Int(query.actor.user_id.get()))
+        .push(" AND m.status = 'going')");
     }
     if let Some(event) = filter.event {
-        q = q.filter(tasks::event_id.eq(event.get()));
+        sql.push(" AND t.event_id = ").bind(Bind::Int(event.get()));
     }
     if let Some(status) = filter.status {
-        q = q.filter(tasks::status.eq(status.as_str()));
+        sql.push(" AND t.status = ")
+            .bind(Bind::Text(status.as_str().to_owned()));
     }
     if let Some(priority) = filter.priority {
-        q = q.filter(tasks::priority.eq(priority.rank()));
+        sql.push(" AND t.priority = ")
+            .bind(Bind::Int(priority.rank().into()));
     }
     if let Some(assignee) = filter.assignee {
-        q = q.filter(tasks::assignee_id.eq(assignee.get()));
+        sql.push(" AND t.assignee_id = ")
+            .bind(Bind::Int(assignee.get()));
     }
     // NULL compares to nothing: tasks without a due date never match.
     if let Some(before) = filter.due_before {
-        q = q.filter(tasks::due_date.lt(micros(before)));
+        sql.push(" AND t.due_date < ")
+            .bind(Bind::Int(micros(before)));
     }
     if let Some(after) = filter.due_after {
-        q = q.filter(tasks::due_date.gt(micros(after)));
+        sql.push(" AND t.due_date > ")
+            .bind(Bind::Int(micros(after)));
     }
     if let Some(search) = &filter.search {
-        let needle = fold(search);
-        q = q.filter(
-            gh_contains(tasks::title, needle.clone()).or(gh_contains(tasks::description, needle)),
-        );
+        let needle = || Bind::Text(fold(search));
+        sql.push(" AND (gh_contains(t.title, ")
+            .bind(needle())
+            .push(") OR gh_contains(t.description, ")
+            .bind(needle())
+            .push("))");
     }
-    q
 }
 
-/// Tasks without a due date come last in both due-date orders.
-fn ordered(q: TasksQuery, ordering: TaskOrdering) -> TasksQuery {
-    let undated_last = tasks::due_date.is_null().asc();
+/// Each ordering with the id tie-breaker; tasks without a due date come
+/// last in both due-date orders.
+fn order_by(ordering: TaskOrdering) -> &'static str {
     match ordering {
-        TaskOrdering::DueDate => q.order((undated_last, tasks::due_date.asc(), tasks::id.asc())),
-        TaskOrdering::DueDateDesc => {
-            q.order((undated_last, tasks::due_date.desc(), tasks::id.desc()))
-        }
-        TaskOrdering::Priority => q.order((tasks::priority.asc(), tasks::id.asc())),
-        TaskOrdering::PriorityDesc => q.order((tasks::priority.desc(), tasks::id.desc())),
-        TaskOrdering::CreatedAt => q.order((tasks::created_at.asc(), tasks::id.asc())),
-        TaskOrdering::CreatedAtDesc => q.order((tasks::created_at.desc(), tasks::id.desc())),
+        TaskOrdering::DueDate => "t.due_date IS NULL ASC, t.due_date ASC, t.id ASC",
+        TaskOrdering::DueDateDesc => "t.due_date IS NULL ASC, t.due_date DESC, t.id DESC",
+        TaskOrdering::Priority => "t.priority ASC, t.id ASC",
+        TaskOrdering::PriorityDesc => "t.priority DESC, t.id DESC",
+        TaskOrdering::CreatedAt => "t.created_at ASC, t.id ASC",
+        TaskOrdering::CreatedAtDesc => "t.created_at DESC, t.id DESC",
     }
 }
 
@@ -224,34 +251,11 @@ impl TaskRepo for SqliteStore {
     }
 
     async fn get_task(&self, id: TaskId) -> RepoResult<Option<TaskView>> {
-        self.db
-            .read(move |conn| {
-                task_by_id(conn, id)?
-                    .map(|task| one_view(conn, task))
-                    .transpose()
-            })
-            .await
+        self.db.read(move |conn| task_view_of(conn, id)).await
     }
 
     async fn list_tasks(&self, query: TaskQuery) -> RepoResult<Page<TaskView>> {
-        self.db
-            .read(move |conn| {
-                let total: i64 = filtered(&query).count().get_result(conn)?;
-                let rows: Vec<TaskRow> = ordered(filtered(&query), query.ordering)
-                    .offset(i64::try_from(query.page.offset()).unwrap_or(i64::MAX))
-                    .limit(i64::try_from(query.page.limit()).unwrap_or(i64::MAX))
-                    .select(TaskRow::as_select())
-                    .load(conn)?;
-                let tasks = rows
-                    .into_iter()
-                    .map(TaskRow::into_task)
-                    .collect::<Tx<Vec<_>>>()?;
-                Ok(Page {
-                    total: u64::try_from(total).unwrap_or_default(),
-                    items: task_views(conn, tasks)?,
-                })
-            })
-            .await
+        self.db.read(move |conn| list(conn, &query)).await
     }
 
     /// Only an assignee given in `changes` is checked: a task is not refused
@@ -284,7 +288,11 @@ impl TaskRepo for SqliteStore {
                         updated_at: micros(next.updated_at),
                     })
                     .execute(conn)?;
-                one_view(conn, next)
+                // The task as the domain computed it (the stored row is the
+                // same, at microsecond precision), with its users as stored.
+                let view = task_view_of(conn, id)?
+                    .ok_or_else(|| Fail::corrupt("an updated task without its view"))?;
+                Ok(TaskView { task: next, ..view })
             })
             .await
     }

@@ -42,7 +42,7 @@ fn user_by_id(conn: &mut SqliteConnection, id: UserId) -> Tx<Option<User>> {
     users::table
         .find(id.get())
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .map(UserRow::into_user)
         .transpose()
@@ -110,7 +110,7 @@ impl UserRepo for SqliteStore {
                     )
                     .order(by_username.desc())
                     .select(UserRow::as_select())
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?
                     .map(UserRow::into_user)
                     .transpose()
@@ -125,7 +125,7 @@ impl UserRepo for SqliteStore {
                 users::table
                     .filter(lower(users::username).eq(lower(username)))
                     .select(UserRow::as_select())
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?
                     .map(UserRow::into_user)
                     .transpose()

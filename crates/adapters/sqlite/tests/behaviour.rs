@@ -1,6 +1,7 @@
 //! SQLite-specific behaviour: the racing contracts repeated, two stores on
 //! one file (as two processes), search and title order compared with the
-//! in-memory store, and the invariants the schema itself enforces.
+//! in-memory store, the invariants the schema itself enforces, and poll
+//! options through the views' JSON.
 
 #![expect(clippy::unwrap_used, reason = "test helpers outside #[test] functions")]
 
@@ -232,5 +233,65 @@ async fn the_schema_enforces_the_invariants() {
         )
         .unwrap();
         assert_eq!(count, 0, "{table} rows outlived their event");
+    }
+}
+
+/// A poll view's options travel as one JSON array built by SQLite: texts
+/// with quotes, backslashes, control characters and non-ASCII survive it
+/// exactly, in position order, in the detail and in a list page alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poll_options_round_trip_through_the_json_view() {
+    let r = fresh().await;
+    let alice = user(&r, "alice").await;
+    let id = event(&r, &alice, None).await.event.id;
+    let texts = [
+        "say \"hi\"",
+        r"back\slash",
+        "tab\tand\nnewline",
+        "Fête d'été 🎉",
+        "[1, \"x\"]",
+    ];
+    let created = r
+        .polls
+        .create_poll(new_poll(id, "P", &texts), alice.id, now())
+        .await
+        .unwrap();
+    let chosen = created.options[3].0.id;
+    r.polls
+        .cast_vote(created.poll.id, alice.id, &[chosen], now())
+        .await
+        .unwrap();
+    let view = r
+        .polls
+        .get_poll(created.poll.id, Some(alice.id))
+        .await
+        .unwrap()
+        .unwrap();
+    let listed = r
+        .polls
+        .list_polls(gatherhub_ports::PollQuery {
+            viewer: Some(actor(&alice)),
+            event: Some(id),
+            is_open: None,
+            ordering: Default::default(),
+            page: all(),
+            now: now(),
+        })
+        .await
+        .unwrap();
+    for view in [view, listed.items.into_iter().next().unwrap()] {
+        let got: Vec<(&str, i32, u64)> = view
+            .options
+            .iter()
+            .map(|(o, votes)| (o.text.as_str(), o.position, *votes))
+            .collect();
+        let expected: Vec<(&str, i32, u64)> = texts
+            .iter()
+            .zip(0..)
+            .map(|(text, position)| (*text, position, u64::from(position == 3)))
+            .collect();
+        assert_eq!(got, expected);
+        assert_eq!(view.my_votes, vec![chosen]);
+        assert_eq!(view.total_voters, 1);
     }
 }
