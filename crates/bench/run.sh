@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Runs gatherhub-bench (release build) with the open-files limit raised to the
-# hard limit: each WebSocket subscriber holds one descriptor in the bench and
-# one in the server it starts. Arguments go to the bench, e.g.
+# Builds gatherhub-bench and the gatherhub server (release), raises the
+# open-files limit to the hard limit (each WebSocket subscriber holds one
+# descriptor in the bench and one in the server), and runs the bench with the
+# given arguments, e.g.
+#   crates/bench/run.sh http
+#   crates/bench/run.sh http --backends sqlite --duration-secs 5
 #   crates/bench/run.sh fanout --subscribers 10000
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ulimit -n "$(ulimit -Hn)"
-exec cargo run --release --locked -p gatherhub-bench -- "$@"
+cargo build --release --locked -p gatherhub-server -p gatherhub-bench
+exec target/release/gatherhub-bench "$@"

@@ -10,8 +10,12 @@ pub struct Api {
     base: String,
 }
 
+/// The password of every user the bench registers.
+pub const PASSWORD: &str = "bench-correct-horse-battery";
+
 /// A registered user and their access token.
 pub struct User {
+    pub username: String,
     pub access: String,
 }
 
@@ -26,7 +30,7 @@ impl Api {
         })
     }
 
-    async fn call(
+    pub async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -47,7 +51,7 @@ impl Api {
         Ok((status, value))
     }
 
-    async fn expect(
+    pub async fn expect(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -78,7 +82,7 @@ impl Api {
         let body = json!({
             "username": username,
             "email": format!("{username}@bench.invalid"),
-            "password": "bench-correct-horse-battery",
+            "password": PASSWORD,
         });
         let value = self
             .expect(
@@ -93,6 +97,7 @@ impl Api {
             .as_str()
             .ok_or("register: no access token")?;
         Ok(User {
+            username: username.to_owned(),
             access: access.to_owned(),
         })
     }
@@ -100,12 +105,17 @@ impl Api {
     /// A public event starting tomorrow, organised by `user`.
     pub async fn create_event(&self, user: &User) -> Result<i64, String> {
         let date = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
-        let body = json!({"title": "Fan-out benchmark", "date": date});
+        self.create_event_with(user, &json!({"title": "Fan-out benchmark", "date": date}))
+            .await
+    }
+
+    /// An event from `body`, organised by `user`; returns its id.
+    pub async fn create_event_with(&self, user: &User, body: &Value) -> Result<i64, String> {
         let value = self
             .expect(
                 reqwest::Method::POST,
                 "/api/v1/events/",
-                &body,
+                body,
                 Some(&user.access),
                 &[StatusCode::CREATED],
             )
@@ -130,7 +140,17 @@ impl Api {
 
     /// A two-option poll; returns its id and option ids.
     pub async fn create_poll(&self, user: &User, event: i64) -> Result<(i64, Vec<i64>), String> {
-        let body = json!({"event": event, "title": "Benchmark poll",
+        self.create_poll_titled(user, event, "Benchmark poll").await
+    }
+
+    /// A two-option poll titled `title`; returns its id and option ids.
+    pub async fn create_poll_titled(
+        &self,
+        user: &User,
+        event: i64,
+        title: &str,
+    ) -> Result<(i64, Vec<i64>), String> {
+        let body = json!({"event": event, "title": title,
             "options": [{"text": "Yes"}, {"text": "No"}]});
         let value = self
             .expect(
@@ -147,6 +167,25 @@ impl Api {
             .map(|options| options.iter().filter_map(|o| o["id"].as_i64()).collect())
             .unwrap_or_default();
         Ok((id, options))
+    }
+
+    /// The poll's results (`GET /voting/{id}/results/`) as seen by `user`.
+    pub async fn results(&self, user: &User, poll: i64) -> Result<Value, String> {
+        let path = format!("/api/v1/voting/{poll}/results/");
+        let (status, value) = self
+            .call(reqwest::Method::GET, &path, None, Some(&user.access))
+            .await?;
+        if status == StatusCode::OK {
+            Ok(value)
+        } else {
+            Err(format!("{path}: unexpected {status}: {value}"))
+        }
+    }
+
+    /// A GET as `user`, returning the status and the JSON body.
+    pub async fn get(&self, path: &str, user: &User) -> Result<(StatusCode, Value), String> {
+        self.call(reqwest::Method::GET, path, None, Some(&user.access))
+            .await
     }
 
     pub async fn vote(&self, user: &User, poll: i64, option: i64) -> Result<(), String> {

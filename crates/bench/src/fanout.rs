@@ -25,7 +25,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use crate::Target;
 use crate::api::{Api, User};
 use crate::server::{Server, cpu_time, open_files_limit};
-use crate::stats::{Percentiles, ms};
+use crate::stats::{Percentiles, load_average, ms};
 
 #[derive(Args, Debug)]
 pub struct FanoutArgs {
@@ -313,17 +313,4 @@ async fn subscriber(
         }
     }
     receipts
-}
-
-/// /proc/loadavg's first three figures: other work on this machine skews
-/// every figure here, so each run says how busy the machine was.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|_| "unknown".into())
 }

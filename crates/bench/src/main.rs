@@ -1,17 +1,24 @@
-//! `gatherhub-bench`: benchmarks of a running GatherHub server, measured from
-//! outside like a client would. Each scenario is a subcommand; the server is
-//! either started by the bench as a child process (so its memory can be read
-//! from /proc without counting the load generator's) or one already running.
+//! `gatherhub-bench`: benchmarks of a GatherHub server, measured from
+//! outside like a client would. The server runs as a child process (so its
+//! memory and CPU can be read from /proc apart from the load generator's).
 //!
 //! ```sh
-//! crates/bench/run.sh fanout --subscribers 10000   # raises `ulimit -n` first
-//! cargo run --release -p gatherhub-bench -- fanout --subscribers 1000
+//! crates/bench/run.sh http                          # every HTTP scenario, PostgreSQL and SQLite
+//! crates/bench/run.sh fanout --subscribers 10000   # WebSocket fan-out
 //! ```
+//!
+//! `run.sh` builds this tool and the `gatherhub` server in release mode and
+//! raises `ulimit -n`; see docs/BENCHMARKS.md.
 
 mod api;
 mod fanout;
+mod fixture;
+mod floor;
+mod load;
+mod scenarios;
 mod server;
 mod stats;
+mod workloads;
 
 use std::process::ExitCode;
 
@@ -29,6 +36,14 @@ enum Command {
     /// One vote fanned out to N WebSocket subscribers of /ws/voting/:
     /// delivery latency, throughput, loss, and server memory per connection.
     Fanout(fanout::FanoutArgs),
+    /// The HTTP scenarios (detail, list, results, floor reference, login,
+    /// login flood, cast vote, create event, mixed) on PostgreSQL and SQLite
+    /// against the real `gatherhub` binary, with startup time and memory.
+    Http(scenarios::HttpArgs),
+    /// The floor reference: a minimal actix-web server answering event
+    /// detail and list with the same SQL through tokio-postgres directly.
+    #[command(hide = true)]
+    Floor(floor::FloorArgs),
     /// Internal: the server under test, started by the bench itself.
     #[command(hide = true)]
     Serve(ServeArgs),
@@ -59,6 +74,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fanout(args) => run(fanout::run(args)),
+        Command::Http(args) => run(scenarios::run(args)),
+        Command::Floor(args) => floor::serve(args),
         Command::Serve(args) => run(server::serve(args.redis_url)),
     };
     match result {
