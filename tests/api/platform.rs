@@ -144,10 +144,17 @@ async fn documentation_is_served_from_the_binary() {
     assert!(schema["openapi"].as_str().unwrap().starts_with("3."));
     assert!(schema["paths"]["/api/v1/events/{id}/join/"]["post"].is_object());
     assert!(schema["components"]["securitySchemes"]["bearer"].is_object());
+    // The whole document, rendered once at startup.
+    let document = serde_json::to_value(gatherhub_server::openapi::document()).unwrap();
+    assert_eq!(schema, document);
 
     let docs = app.get("/api/docs/", None).await;
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.unwrap().contains("swagger-ui"));
+    // Swagger UI loads the schema from its URL.
+    let init = app.get("/api/docs/swagger-initializer.js", None).await;
+    assert_eq!(init.status(), StatusCode::OK);
+    assert!(init.text().await.unwrap().contains("\"/api/schema/\""));
 
     let redoc = app.get("/api/redoc/", None).await;
     assert_eq!(redoc.status(), StatusCode::OK);

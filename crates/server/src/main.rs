@@ -8,8 +8,12 @@ use gatherhub_server::cli::{Cli, run};
 use gatherhub_server::{Settings, telemetry};
 
 // Multi-thread runtime: migrations use `block_in_place`-style blocking work,
-// and actix-web's server runs inside it (STACK.md, pitfall 6).
-#[tokio::main]
+// and actix-web's server runs inside it (STACK.md, pitfall 6). One worker
+// thread: requests and WebSockets run on actix's own per-core workers; this
+// runtime only starts them and carries background work (signals, readiness,
+// the Redis fabric), and each idle thread costs resident memory (stack and
+// malloc arena; docs/BENCHMARKS.md, idle RSS).
+#[tokio::main(worker_threads = 1)]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::load() {

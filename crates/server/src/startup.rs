@@ -14,7 +14,7 @@ use gatherhub_files::{CpuPool, LocalFiles};
 use gatherhub_inprocess::{InProcessFabric, InProcessPresence};
 use gatherhub_ports::{Clock, Fabric, Presence, Realtime, SystemClock};
 use gatherhub_security::{Argon2Hasher, HashParams, JwtConfig, JwtIssuer};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::config::{Secret, Settings};
 use crate::http::ops::Ops;
@@ -37,6 +37,8 @@ pub enum StartupError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot render the OpenAPI document: {0}")]
+    Schema(String),
 }
 
 /// A built, bound, not yet running server.
@@ -225,7 +227,11 @@ pub fn run(listener: TcpListener, app: App, state: ServerState) -> Result<Server
     let checks = web::Data::new(state.checks);
     let shutdown = web::Data::new(state.shutdown);
     let ws_hub = web::Data::from(state.ws);
-    let document = openapi::document();
+    // Serialised once and shared by every worker: a utoipa document is
+    // several MiB of structs, and Swagger UI kept a copy per worker and
+    // serialised it again on every request (docs/BENCHMARKS.md, idle RSS).
+    let schema = routes::docs::Schema::of(&openapi::document())
+        .map_err(|source| StartupError::Schema(source.to_string()))?;
     let shutdown_timeout = shutdown.timeout().as_secs();
     let ops = state.ops;
     ops.start_background();
@@ -269,7 +275,11 @@ pub fn run(listener: TcpListener, app: App, state: ServerState) -> Result<Server
             .wrap(from_fn(move |req, next| {
                 security::security_headers(policy.clone(), req, next)
             }))
-            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/schema/", document.clone()))
+            .app_data(schema.clone())
+            .service(
+                SwaggerUi::new("/api/docs/{_:.*}")
+                    .config(SwaggerConfig::from(routes::docs::SCHEMA)),
+            )
             .configure(routes::docs::configure)
             .service(
                 web::scope("/health")
