@@ -224,15 +224,23 @@ pub(crate) fn members_page(
     id: EventId,
     page: &PageRequest,
 ) -> Tx<Page<MemberView>> {
+    // The counts name the event by its bound id, not by `m.event_id`: an
+    // uncorrelated scalar subquery is evaluated once per statement, while a
+    // correlated one would count the event's members again for every row of
+    // the page (quadratic in the member count when every page is read).
     let mut sql = Sql::new(
         "SELECT m.event_id AS event_id, m.user_id AS user_id, m.role AS role, \
          m.status AS status, m.joined_at AS joined_at, \
          u.username AS username, u.first_name AS first_name, u.last_name AS last_name, \
-         (SELECT count(*) FROM memberships c WHERE c.event_id = m.event_id) AS total, \
-         (SELECT count(*) FROM memberships c WHERE c.event_id = m.event_id \
-           AND c.status = 'going') AS going \
-         FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.event_id = ",
+         (SELECT count(*) FROM memberships c WHERE c.event_id = ",
     );
+    sql.bind(Bind::Int(id.get()))
+        .push(
+            ") AS total, \
+             (SELECT count(*) FROM memberships c WHERE c.status = 'going' AND c.event_id = ",
+        )
+        .bind(Bind::Int(id.get()))
+        .push(") AS going FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.event_id = ");
     // 'going' sorts before 'waitlisted': the (event_id, status, seq) index
     // yields exactly the listing order.
     sql.bind(Bind::Int(id.get()))
