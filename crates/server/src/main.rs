@@ -24,6 +24,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(settings.log_format, &settings.log_level);
+    // Flushes the queued log lines when main returns.
+    let _logs = telemetry::init(settings.log_format, &settings.log_level);
     run(cli.command, settings).await
 }
