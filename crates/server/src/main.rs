@@ -11,8 +11,8 @@ use gatherhub_server::{Settings, telemetry};
 // and actix-web's server runs inside it (STACK.md, pitfall 6). One worker
 // thread: requests and WebSockets run on actix's own per-core workers; this
 // runtime only starts them and carries background work (signals, readiness,
-// the Redis fabric), and each idle thread costs resident memory (stack and
-// malloc arena; docs/BENCHMARKS.md, idle RSS).
+// the Redis fabric), and each idle thread costs resident memory (a stack and
+// a malloc arena).
 #[tokio::main(worker_threads = 1)]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
