@@ -15,7 +15,7 @@ use crate::error::{Fail, Tx};
 use crate::rows::SummaryRow;
 use crate::schema::users;
 use crate::sql::{Bind, Sql, fold, micros};
-use crate::views::{EventViewRow, Listed, Total, event_view, page_total, split};
+use crate::views::{EventViewRow, event_view, load_page};
 
 /// Summaries of the given users, by id: one query.
 pub(crate) fn summaries(
@@ -62,32 +62,14 @@ pub(crate) fn list(conn: &mut SqliteConnection, query: &EventQuery) -> Tx<Page<E
     }
     let viewer = query.viewer.map(|v| v.user_id);
     let order = order_by(query.ordering);
-    let mut sql = Sql::default();
-    event_view(
-        &mut sql,
-        viewer,
-        |s| {
-            s.push(", (SELECT count(*) FROM events e");
-            conditions(s, query);
-            s.push(") AS total");
-        },
-        // The page is chosen first, so the views' joins and subqueries run
-        // for its rows only.
-        |s| {
-            s.push("(SELECT e.* FROM events e");
-            conditions(s, query);
-            s.push(" ORDER BY ").push(order).limit_offset(&query.page);
-            s.push(")");
-        },
-    );
-    sql.push(" ORDER BY ").push(order);
-    let rows: Vec<Listed<EventViewRow>> = sql.load(conn)?;
-    let (total, rows) = split(rows);
-    let total = page_total(total, &query.page, || {
-        let mut count = Sql::new("SELECT count(*) AS total FROM events e");
-        conditions(&mut count, query);
-        Ok(count.get_result::<Total>(conn)?.total)
-    })?;
+    let (total, rows) = load_page::<EventViewRow>(
+        conn,
+        ("events", "e"),
+        order,
+        &query.page,
+        |s| conditions(s, query),
+        |s, total, rows| event_view(s, viewer, total, rows),
+    )?;
     Ok(Page {
         total,
         items: rows

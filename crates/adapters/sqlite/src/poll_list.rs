@@ -8,7 +8,7 @@ use gatherhub_ports::{PollOrdering, PollQuery, PollView};
 
 use crate::error::Tx;
 use crate::sql::{Bind, Sql, micros};
-use crate::views::{Listed, PollViewRow, Total, page_total, poll_view, split};
+use crate::views::{PollViewRow, load_page, poll_view};
 
 /// The view of poll `id` as `viewer` sees it: one statement.
 pub(crate) fn poll_view_of(
@@ -37,30 +37,14 @@ pub(crate) fn poll_view_of(
 /// count as well.
 pub(crate) fn list(conn: &mut SqliteConnection, query: &PollQuery) -> Tx<Page<PollView>> {
     let order = order_by(query.ordering);
-    let mut sql = Sql::default();
-    poll_view(
-        &mut sql,
-        query.viewer.map(|v| v.user_id),
-        |s| {
-            s.push(", (SELECT count(*) FROM polls p");
-            conditions(s, query);
-            s.push(") AS total");
-        },
-        |s| {
-            s.push("(SELECT p.* FROM polls p");
-            conditions(s, query);
-            s.push(" ORDER BY ").push(order).limit_offset(&query.page);
-            s.push(")");
-        },
-    );
-    sql.push(" ORDER BY ").push(order);
-    let rows: Vec<Listed<PollViewRow>> = sql.load(conn)?;
-    let (total, rows) = split(rows);
-    let total = page_total(total, &query.page, || {
-        let mut count = Sql::new("SELECT count(*) AS total FROM polls p");
-        conditions(&mut count, query);
-        Ok(count.get_result::<Total>(conn)?.total)
-    })?;
+    let (total, rows) = load_page::<PollViewRow>(
+        conn,
+        ("polls", "p"),
+        order,
+        &query.page,
+        |s| conditions(s, query),
+        |s, total, rows| poll_view(s, query.viewer.map(|v| v.user_id), total, rows),
+    )?;
     Ok(Page {
         total,
         items: rows

@@ -17,7 +17,7 @@ use crate::rows::{GOING, TaskRow};
 use crate::schema::{events, memberships, tasks};
 use crate::sql::{Bind, Sql, fold, micros};
 use crate::users::found;
-use crate::views::{Listed, TaskViewRow, Total, page_total, split, task_view};
+use crate::views::{TaskViewRow, load_page, task_view};
 
 #[derive(Insertable)]
 #[diesel(table_name = tasks)]
@@ -101,29 +101,14 @@ fn task_view_of(conn: &mut SqliteConnection, id: TaskId) -> Tx<Option<TaskView>>
 /// count as well.
 fn list(conn: &mut SqliteConnection, query: &TaskQuery) -> Tx<Page<TaskView>> {
     let order = order_by(query.ordering);
-    let mut sql = Sql::default();
-    task_view(
-        &mut sql,
-        |s| {
-            s.push(", (SELECT count(*) FROM tasks t");
-            conditions(s, query);
-            s.push(") AS total");
-        },
-        |s| {
-            s.push("(SELECT t.* FROM tasks t");
-            conditions(s, query);
-            s.push(" ORDER BY ").push(order).limit_offset(&query.page);
-            s.push(")");
-        },
-    );
-    sql.push(" ORDER BY ").push(order);
-    let rows: Vec<Listed<TaskViewRow>> = sql.load(conn)?;
-    let (total, rows) = split(rows);
-    let total = page_total(total, &query.page, || {
-        let mut count = Sql::new("SELECT count(*) AS total FROM tasks t");
-        conditions(&mut count, query);
-        Ok(count.get_result::<Total>(conn)?.total)
-    })?;
+    let (total, rows) = load_page::<TaskViewRow>(
+        conn,
+        ("tasks", "t"),
+        order,
+        &query.page,
+        |s| conditions(s, query),
+        |s, total, rows| task_view(s, total, rows),
+    )?;
     Ok(Page {
         total,
         items: rows

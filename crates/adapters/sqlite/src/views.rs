@@ -7,8 +7,9 @@
 //! `memberships (event_id, status, seq)` or `votes (poll_id, ...)`), and a
 //! poll's options come as one JSON array.
 
-use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sqlite::Sqlite;
+use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
 use gatherhub_domain::poll::PollOption;
 use gatherhub_domain::user::UserSummary;
 use gatherhub_domain::{OptionId, PageRequest, UserId};
@@ -360,4 +361,49 @@ pub(crate) fn page_total(
         None if page.offset() == 0 => Ok(0),
         None => Ok(u64::try_from(count()?).unwrap_or_default()),
     }
+}
+
+/// Builds a view (as [`event_view`], [`task_view`] and [`poll_view`] do) from
+/// what to add to its columns and what to read its rows from.
+pub(crate) type ViewSql<'a> = Box<dyn FnOnce(&mut Sql) + 'a>;
+
+/// A list page in one statement: `view` renders the view over the page's own
+/// rows of `table alias` (filtered by `conditions`, ordered by `order`), with
+/// the size of the filtered list as an extra `total` column; an empty page
+/// past the first counts apart. Returns the size and the page's rows.
+pub(crate) fn load_page<Row>(
+    conn: &mut SqliteConnection,
+    (table, alias): (&str, &str),
+    order: &str,
+    page: &PageRequest,
+    conditions: impl Fn(&mut Sql),
+    view: impl FnOnce(&mut Sql, ViewSql<'_>, ViewSql<'_>),
+) -> Tx<(u64, Vec<Row>)>
+where
+    Listed<Row>: QueryableByName<Sqlite> + 'static,
+{
+    let mut sql = Sql::default();
+    let total_column: ViewSql<'_> = Box::new(|s: &mut Sql| {
+        s.push(&format!(", (SELECT count(*) FROM {table} {alias}"));
+        conditions(s);
+        s.push(") AS total");
+    });
+    // The page is chosen first, so the view's joins and subqueries run for
+    // its rows only.
+    let page_rows: ViewSql<'_> = Box::new(|s: &mut Sql| {
+        s.push(&format!("(SELECT {alias}.* FROM {table} {alias}"));
+        conditions(s);
+        s.push(" ORDER BY ").push(order).limit_offset(page);
+        s.push(")");
+    });
+    view(&mut sql, total_column, page_rows);
+    sql.push(" ORDER BY ").push(order);
+    let rows: Vec<Listed<Row>> = sql.load(conn)?;
+    let (total, rows) = split(rows);
+    let total = page_total(total, page, || {
+        let mut count = Sql::new(&format!("SELECT count(*) AS total FROM {table} {alias}"));
+        conditions(&mut count);
+        Ok(count.get_result::<Total>(conn)?.total)
+    })?;
+    Ok((total, rows))
 }
