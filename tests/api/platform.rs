@@ -147,6 +147,12 @@ async fn documentation_is_served_from_the_binary() {
     // The whole document, rendered once at startup.
     let document = serde_json::to_value(gatherhub_server::openapi::document()).unwrap();
     assert_eq!(schema, document);
+    // Another method: 405 with `Allow`, in the contract's error shape.
+    let wrong = app.delete("/api/schema/", None).await;
+    assert_eq!(wrong.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong.headers()["allow"], "GET");
+    let body: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!(body["error"], "method_not_allowed");
 
     let docs = app.get("/api/docs/", None).await;
     assert_eq!(docs.status(), StatusCode::OK);
