@@ -507,15 +507,8 @@ async fn measure(
     shape: Shape,
 ) -> Result<Row, String> {
     let addr = server.addr()?;
-    let cpu_before = server.cpu_time();
-    let (stop, sampler) = rss_sampler(server.pid());
-    let outcome = load::run(addr, workload, shape).await;
-    let _ = stop.send(true);
-    let peak_rss_kib = sampler.await.unwrap_or(0);
-    let server_cpu = match (cpu_before, server.cpu_time()) {
-        (Some(a), Some(b)) => b.saturating_sub(a),
-        _ => Duration::ZERO,
-    };
+    let (outcome, server_cpu, peak_rss_kib) =
+        observe(server, load::run(addr, workload, shape)).await;
     let row = Row {
         scenario: scenario.to_owned(),
         connections: shape.connections,
@@ -553,6 +546,21 @@ fn format_row(row: &Row) -> String {
         mib(row.peak_rss_kib),
     );
     line
+}
+
+/// Runs `load` while watching the server: its CPU time over the run and its
+/// peak RSS (sampled every 50 ms).
+async fn observe<T>(server: &Server, load: impl Future<Output = T>) -> (T, Duration, u64) {
+    let cpu_before = server.cpu_time();
+    let (stop, sampler) = rss_sampler(server.pid());
+    let out = load.await;
+    let _ = stop.send(true);
+    let peak_rss_kib = sampler.await.unwrap_or(0);
+    let server_cpu = match (cpu_before, server.cpu_time()) {
+        (Some(a), Some(b)) => b.saturating_sub(a),
+        _ => Duration::ZERO,
+    };
+    (out, server_cpu, peak_rss_kib)
 }
 
 /// Samples the server's RSS every 50 ms until told to stop; returns the peak.
@@ -596,19 +604,14 @@ async fn login_flood(
         path: detail_path(fixture.events[0]),
         auth: Some(member.auth.clone()),
     });
-    let cpu_before = server.cpu_time();
-    let (stop, sampler) = rss_sampler(server.pid());
-    let (flood, live, detail) = tokio::join!(
-        load::run(addr, Arc::new(Login::new(Arc::clone(fixture))), shape),
-        load::run(addr, live, probe),
-        load::run(addr, detail, probe),
-    );
-    let _ = stop.send(true);
-    let peak_rss_kib = sampler.await.unwrap_or(0);
-    let server_cpu = match (cpu_before, server.cpu_time()) {
-        (Some(a), Some(b)) => b.saturating_sub(a),
-        _ => Duration::ZERO,
+    let runs = async {
+        tokio::join!(
+            load::run(addr, Arc::new(Login::new(Arc::clone(fixture))), shape),
+            load::run(addr, live, probe),
+            load::run(addr, detail, probe),
+        )
     };
+    let ((flood, live, detail), server_cpu, peak_rss_kib) = observe(server, runs).await;
     let (live99, detail99) = (live.latencies.at(99.0), detail.latencies.at(99.0));
     let (live_failures, detail_failures) = (live.failures(), detail.failures());
     for (name, outcome, connections) in [

@@ -56,22 +56,9 @@ impl Server {
             child: Some(child),
         };
         // The child prints `listening <port>` once bound.
-        let line = tokio::time::timeout(
-            Duration::from_secs(60),
-            tokio::task::spawn_blocking(move || {
-                let mut line = String::new();
-                BufReader::new(stdout).read_line(&mut line).map(|_| line)
-            }),
-        )
-        .await
-        .map_err(|_| "the server did not start within 60 s".to_owned())?
-        .map_err(|e| format!("reading the server's port: {e}"))?
-        .map_err(|e| format!("reading the server's port: {e}"))?;
-        let port: u16 = line
-            .trim()
-            .strip_prefix("listening ")
-            .and_then(|port| port.parse().ok())
-            .ok_or_else(|| format!("unexpected first line from the server: {line:?}"))?;
+        let port = tokio::time::timeout(Duration::from_secs(60), announced_port(stdout))
+            .await
+            .map_err(|_| "the server did not start within 60 s".to_owned())??;
         server.base = format!("http://127.0.0.1:{port}");
         Ok(server)
     }
@@ -121,18 +108,7 @@ impl Server {
         let pid = child.id();
         let port = match ready {
             Ready::Announce => {
-                let stdout = child.stdout.take().ok_or("no stdout from the server")?;
-                let line = tokio::task::spawn_blocking(move || {
-                    let mut line = String::new();
-                    BufReader::new(stdout).read_line(&mut line).map(|_| line)
-                })
-                .await
-                .map_err(|e| format!("reading the port: {e}"))?
-                .map_err(|e| format!("reading the port: {e}"))?;
-                line.trim()
-                    .strip_prefix("listening ")
-                    .and_then(|port| port.parse().ok())
-                    .ok_or_else(|| format!("unexpected first line from the server: {line:?}"))?
+                announced_port(child.stdout.take().ok_or("no stdout from the server")?).await?
             }
             Ready::Health => port,
         };
@@ -241,6 +217,21 @@ impl Drop for Server {
             let _ = child.wait();
         }
     }
+}
+
+/// The port from a child's first line, `listening <port>`.
+async fn announced_port(stdout: std::process::ChildStdout) -> Result<u16, String> {
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    })
+    .await
+    .map_err(|e| format!("reading the server's port: {e}"))?
+    .map_err(|e| format!("reading the server's port: {e}"))?;
+    line.trim()
+        .strip_prefix("listening ")
+        .and_then(|port| port.parse().ok())
+        .ok_or_else(|| format!("unexpected first line from the server: {line:?}"))
 }
 
 /// How a launched server tells that it is ready.
