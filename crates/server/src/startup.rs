@@ -257,6 +257,7 @@ pub fn run(listener: TcpListener, app: App, state: ServerState) -> Result<Server
                 .into()
             }))
             // Innermost first; each request passes them bottom to top.
+            .wrap(from_fn(middleware::hold_connection))
             .wrap(from_fn(middleware::catch_panic))
             .wrap(from_fn(move |req, next| {
                 rate_limit::rate_limit(limiters.clone(), req, next)

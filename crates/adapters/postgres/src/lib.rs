@@ -61,13 +61,21 @@
 //! | `PollRepo::poll_voters` | 1; 2 when there is no vote (does the poll exist?) |
 //! | `StoreHealth::ping` | 1 |
 //!
-//! A checkout from the pool adds a `SELECT 1` health check of the reused
-//! connection.
+//! A checkout from the pool adds a `SELECT 1` health check only when the
+//! connection sat idle for at least `PgConfig::ping_after_idle`.
+//!
+//! # One connection per request
+//!
+//! Inside [`hold_connection`] the calls of one request share one pooled
+//! connection (the server holds one for each `GET` and `HEAD`): an
+//! authenticated read checks a connection out once, not once for the
+//! session lookup and again for the use case.
 
 mod config;
 mod error;
 mod event_list;
 mod events;
+mod held;
 mod models;
 mod polls;
 mod pool;
@@ -86,4 +94,5 @@ pub mod testing;
 
 pub use config::PgConfig;
 pub use error::PgError;
+pub use held::hold_connection;
 pub use store::{MIGRATIONS, PgStore};

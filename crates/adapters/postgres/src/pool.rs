@@ -61,6 +61,11 @@ impl PgConn {
     pub(crate) fn discard(self) {
         drop(Object::take(self.conn));
     }
+
+    /// Whether this connection came from `connections`.
+    pub(crate) fn is_from(&self, connections: &Connections) -> bool {
+        Arc::ptr_eq(self._slot.semaphore(), &connections.slots)
+    }
 }
 
 impl Deref for PgConn {

@@ -12,6 +12,7 @@ use gatherhub_ports::{RepoError, RepoResult, StoreHealth};
 
 use crate::config::PgConfig;
 use crate::error::{Circumstances, Fail, PgError, classify_fail};
+use crate::held;
 use crate::pool::{Connections, PgConn};
 
 /// The SQL migrations of migrations/postgres, compiled into the binary.
@@ -140,7 +141,12 @@ impl PgStore {
         self.connections.close();
     }
 
+    /// The connection the current request holds ([`crate::hold_connection`]),
+    /// or one from the pool.
     pub(crate) async fn conn(&self) -> RepoResult<PgConn> {
+        if let Some(conn) = held::take(|conn| conn.is_from(&self.connections)) {
+            return Ok(conn);
+        }
         self.connections.get().await
     }
 
@@ -197,7 +203,12 @@ impl PgStore {
         outcome: Option<Result<T, Fail>>,
     ) -> RepoResult<T> {
         match outcome {
-            Some(Ok(value)) => Ok(value),
+            Some(Ok(value)) => {
+                // Idle and outside any transaction: the request's next call
+                // may reuse it (or it returns to the pool here).
+                drop(held::keep(conn));
+                Ok(value)
+            }
             Some(Err(fail)) => Err(self.failure(&mut conn, started, fail)),
             None => {
                 conn.discard();

@@ -1,12 +1,14 @@
 //! Middleware of every request: a request id and one log line per request,
-//! the contract's error shape for errors the framework produced by itself, and
-//! a panic guard answering an opaque 500.
+//! the contract's error shape for errors the framework produced by itself, a
+//! panic guard answering an opaque 500, and one database connection held for
+//! the whole of a read.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError};
@@ -132,6 +134,23 @@ pub async fn catch_panic(
             // The dispatcher renders this error with the contract's shape.
             Err(ApiError::internal().into())
         }
+    }
+}
+
+/// Innermost, for `GET` and `HEAD`: the repository calls of the request
+/// (the session lookup of its bearer token, then its use case) share one
+/// PostgreSQL connection instead of checking one out each
+/// (`gatherhub_postgres::hold_connection`; no effect on the other stores).
+/// Requests with a body are left alone: a connection must not wait on a
+/// slow upload.
+pub async fn hold_connection<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, Error> {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        gatherhub_postgres::hold_connection(next.call(req)).await
+    } else {
+        next.call(req).await
     }
 }
 
