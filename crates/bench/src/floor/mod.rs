@@ -8,10 +8,9 @@
 //! Each request holds one database connection from a pool of
 //! `--pool-size` for all its statements (session lookup, then the event, or
 //! the count and the page); statements of different requests are never
-//! pipelined on one connection. (The real server checks a connection out
-//! twice per request, once to authenticate and once for the event or list,
-//! and its pool pings each with `SELECT 1` on checkout: part of what the
-//! comparison measures.)
+//! pipelined on one connection, as the real server does for a `GET` (it
+//! holds one connection for the whole request: `hold_connection` in
+//! gatherhub-postgres).
 //!
 //! PostgreSQL only: a `sqlite://` URL is refused.
 
