@@ -165,6 +165,44 @@ mod tests {
         panic!("handler bug")
     }
 
+    /// Pings the store and answers how many of its connections are idle
+    /// right after (`x-idle`).
+    async fn idle_after_ping(store: web::Data<gatherhub_postgres::PgStore>) -> HttpResponse {
+        use gatherhub_ports::StoreHealth;
+        store.ping().await.unwrap();
+        HttpResponse::Ok()
+            .insert_header(("x-idle", store.pool_status().1.to_string()))
+            .finish()
+    }
+
+    #[actix_web::test]
+    async fn reads_hold_their_connection_and_requests_with_a_body_do_not() {
+        let db = gatherhub_postgres::testing::TestDb::create().await;
+        let store = web::Data::new(db.store().await);
+        assert_eq!(store.pool_status(), (1, 1));
+        let app = test::init_service(
+            App::new()
+                .app_data(store.clone())
+                .wrap(from_fn(hold_connection))
+                .route("/", web::to(idle_after_ping)),
+        )
+        .await;
+        for (method, idle) in [
+            (Method::GET, "0"),
+            (Method::HEAD, "0"),
+            (Method::POST, "1"),
+            (Method::PUT, "1"),
+            (Method::PATCH, "1"),
+            (Method::DELETE, "1"),
+        ] {
+            let request = test::TestRequest::default().method(method.clone());
+            let response = test::call_service(&app, request.to_request()).await;
+            assert_eq!(response.headers().get("x-idle").unwrap(), idle, "{method}");
+            // Whatever the method, the connection is back once it is answered.
+            assert_eq!(store.pool_status(), (1, 1), "{method}");
+        }
+    }
+
     #[actix_web::test]
     async fn a_panic_is_an_opaque_500_in_the_contract_shape() {
         let app = test::init_service(
