@@ -3,7 +3,9 @@
 //! port is known before serving (port 0 in tests).
 
 use std::net::TcpListener;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::dev::Server;
 use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
@@ -237,7 +239,12 @@ pub fn run(listener: TcpListener, app: App, state: ServerState) -> Result<Server
     ops.start_background();
     let (policy, limiters) = (ops.policy, ops.limiters);
     let status = web::Data::new(ops.status);
+    let workers = worker_count();
+    let started = Arc::new(AtomicUsize::new(0));
     let server = actix_web::HttpServer::new(move || {
+        // Runs on each worker's thread as it starts: PostgreSQL serves each
+        // worker from its own share of the pool (`Store::open`).
+        gatherhub_postgres::bind_worker(started.fetch_add(1, Ordering::Relaxed) % workers);
         let (policy, limiters) = (policy.clone(), limiters.clone());
         actix_web::App::new()
             .app_data(app.clone())
@@ -305,11 +312,20 @@ pub fn run(listener: TcpListener, app: App, state: ServerState) -> Result<Server
         address: "listener".into(),
         source,
     })?
+    .workers(workers)
     // Signals are ours (`shutdown::stop_on_signal`), so the order is ours.
     .disable_signals()
     .shutdown_timeout(shutdown_timeout)
     .run();
     Ok(server)
+}
+
+/// The request worker threads: one per core, as actix-web's default
+/// (which allows at most 512).
+pub(crate) fn worker_count() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, NonZeroUsize::get)
+        .min(512)
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {

@@ -38,6 +38,8 @@ impl Store {
                 config.wait_timeout = settings.pool.wait_timeout;
                 config.create_timeout = settings.pool.connect_timeout;
                 config.statement_timeout = settings.pool.statement_timeout;
+                // One share per request worker (`startup::run` binds them).
+                config.shards = crate::startup::worker_count();
                 Self::Postgres(Arc::new(PgStore::connect(config).await?))
             }
         })

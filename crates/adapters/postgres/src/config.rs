@@ -31,6 +31,14 @@ pub struct PgConfig {
     /// PostgreSQL's `statement_timeout`, set on every new connection. Lock
     /// waits count towards it, so a blocked statement fails instead of hanging.
     pub statement_timeout: Duration,
+    /// Shares the pool is split into, one per request worker thread (see
+    /// [`bind_worker`](crate::bind_worker)): worker `i` takes its
+    /// connections from share `i` first, and those connections are opened
+    /// and driven on its own runtime, so a statement costs no wake-up of
+    /// another thread. A worker whose share is in use borrows from another
+    /// before it waits. `max_size` is split between them (at most one share
+    /// per connection). 1, the default, is one pool for every thread.
+    pub shards: usize,
 }
 
 impl PgConfig {
@@ -42,7 +50,7 @@ impl PgConfig {
     pub const DEFAULT_PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
     /// The defaults (pool of 16, wait 2 s, create 3 s, recycle 2 s, statements
-    /// 5 s, health check after 1 s idle) for the database at `url`.
+    /// 5 s, health check after 1 s idle, one share) for the database at `url`.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -52,6 +60,7 @@ impl PgConfig {
             recycle_timeout: Self::DEFAULT_RECYCLE_TIMEOUT,
             statement_timeout: Self::DEFAULT_STATEMENT_TIMEOUT,
             ping_after_idle: Self::DEFAULT_PING_AFTER_IDLE,
+            shards: 1,
         }
     }
 }
@@ -66,6 +75,7 @@ impl fmt::Debug for PgConfig {
             .field("recycle_timeout", &self.recycle_timeout)
             .field("statement_timeout", &self.statement_timeout)
             .field("ping_after_idle", &self.ping_after_idle)
+            .field("shards", &self.shards)
             .finish()
     }
 }

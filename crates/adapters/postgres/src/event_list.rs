@@ -35,9 +35,8 @@ pub(crate) async fn list(
     }
     let order = order_by(query.ordering);
     let viewer = query.viewer.map(|v| v.user_id);
-    let mut sql = Sql::default();
     // The page is chosen first, so the views' joins run for its rows only.
-    views::event_view(&mut sql, viewer, |s| {
+    let mut sql = views::event_view(viewer, |s| {
         s.push("(SELECT e.* FROM events e");
         conditions(s, query);
         s.push(" ORDER BY ").push(order);
@@ -45,7 +44,7 @@ pub(crate) async fn list(
         s.push(")");
     });
     sql.push(" ORDER BY ").push(order);
-    let rows: Vec<EventViewRow> = sql.load(conn).await?;
+    let rows: Vec<EventViewRow> = sql.rows::<views::EventViewSql>().load(conn).await?;
     let items = rows
         .into_iter()
         .map(|row| row.into_view(viewer))

@@ -30,12 +30,15 @@ pub(crate) async fn load_event_view(
     id: EventId,
     viewer: Option<UserId>,
 ) -> Result<Option<EventView>, Fail> {
-    let mut sql = Sql::default();
-    views::event_view(&mut sql, viewer, |s| {
+    let mut sql = views::event_view(viewer, |s| {
         s.push("events");
     });
     sql.push(" WHERE e.id = ").bind(Bind::Int(id.get()));
-    let row = sql.get_result::<EventViewRow>(conn).await.optional()?;
+    let row = sql
+        .rows::<views::EventViewSql>()
+        .get_result::<EventViewRow>(conn)
+        .await
+        .optional()?;
     Ok(row.map(|row| row.into_view(viewer)).transpose()?)
 }
 

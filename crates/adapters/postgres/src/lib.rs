@@ -70,6 +70,16 @@
 //! connection (the server holds one for each `GET` and `HEAD`): an
 //! authenticated read checks a connection out once, not once for the
 //! session lookup and again for the use case.
+//!
+//! # One share of the pool per worker
+//!
+//! With [`PgConfig::shards`] above 1 the pool is split into shares, and a
+//! thread declared request worker `i` with [`bind_worker`] takes its
+//! connections from share `i`, which are opened and driven on its own
+//! runtime: a statement then costs no wake-up of another thread (the server
+//! binds each actix-web worker and sets one share per worker). A worker
+//! whose share is in use for more than a moment borrows another's; the
+//! shares together never exceed `max_size`.
 
 mod config;
 mod error;
@@ -88,6 +98,7 @@ mod tasks;
 mod users;
 mod views;
 mod votes;
+mod workers;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -96,3 +107,4 @@ pub use config::PgConfig;
 pub use error::PgError;
 pub use held::hold_connection;
 pub use store::{MIGRATIONS, PgStore};
+pub use workers::bind_worker;

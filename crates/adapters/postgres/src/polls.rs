@@ -60,12 +60,15 @@ async fn load_poll_view(
     id: PollId,
     viewer: Option<UserId>,
 ) -> Result<Option<PollView>, Fail> {
-    let mut sql = Sql::default();
-    views::poll_view(&mut sql, viewer, |s| {
+    let mut sql = views::poll_view(viewer, |s| {
         s.push("polls");
     });
     sql.push(" WHERE p.id = ").bind(Bind::Int(id.get()));
-    let row = sql.get_result::<PollViewRow>(conn).await.optional()?;
+    let row = sql
+        .rows::<views::PollViewSql>()
+        .get_result::<PollViewRow>(conn)
+        .await
+        .optional()?;
     Ok(row.map(PollViewRow::into_view).transpose()?)
 }
 
@@ -147,8 +150,7 @@ impl PollRepo for PgStore {
             }
             let order = order_by(query.ordering);
             let viewer = query.viewer.map(|v| v.user_id);
-            let mut sql = Sql::default();
-            views::poll_view(&mut sql, viewer, |s| {
+            let mut sql = views::poll_view(viewer, |s| {
                 s.push("(SELECT p.* FROM polls p JOIN events e ON e.id = p.event_id");
                 conditions(s, &query);
                 s.push(" ORDER BY ").push(order);
@@ -156,7 +158,7 @@ impl PollRepo for PgStore {
                 s.push(")");
             });
             sql.push(" ORDER BY ").push(order);
-            let rows: Vec<PollViewRow> = sql.load(conn).await?;
+            let rows: Vec<PollViewRow> = sql.rows::<views::PollViewSql>().load(conn).await?;
             let items = rows
                 .into_iter()
                 .map(PollViewRow::into_view)

@@ -14,9 +14,19 @@
 //! connection back from use moments ago is only checked for being closed or
 //! in a broken transaction state. Pinging every checkout cost a round trip
 //! per checkout, two per authenticated request (docs/BENCHMARKS.md).
+//!
+//! The pool may be split into shares ([`PgConfig::shards`]), each a deadpool
+//! pool with its own slots, so that a request worker uses connections driven
+//! on its own thread ([`crate::workers`]). A checkout tries the caller's
+//! share, then any other with a free slot, and only then waits, for whichever
+//! share frees a slot first: a busy worker borrows rather than queues while
+//! connections sit idle elsewhere.
 
 use std::ops::{Deref, DerefMut};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use diesel::ConnectionError;
@@ -27,19 +37,31 @@ use diesel_async::pooled_connection::{
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use gatherhub_ports::{RepoError, RepoResult};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
 use crate::config::PgConfig;
 use crate::error::PgError;
+use crate::workers;
 
-/// The pool and the bounds of a checkout.
+/// How long a checkout waits for a slot of the caller's own share before it
+/// takes one of another share ([`Connections::slot`]).
+const PATIENCE: Duration = Duration::from_millis(10);
+
+/// The pool's shares and the bounds of a checkout.
 #[derive(Clone)]
 pub(crate) struct Connections {
-    pool: Pool<AsyncPgConnection>,
-    slots: Arc<Semaphore>,
+    shares: Arc<[Share]>,
+    /// Where a thread that is no bound worker starts looking, in turn.
+    turn: Arc<AtomicUsize>,
     wait_timeout: Duration,
     /// Bounds `Pool::get` once a slot is held: creating or recycling.
     open_timeout: Duration,
+}
+
+/// One share of the pool: its connections and a slot for each.
+struct Share {
+    pool: Pool<AsyncPgConnection>,
+    slots: Arc<Semaphore>,
 }
 
 /// A pooled connection. The connection goes back to the pool before the slot
@@ -64,7 +86,10 @@ impl PgConn {
 
     /// Whether this connection came from `connections`.
     pub(crate) fn is_from(&self, connections: &Connections) -> bool {
-        Arc::ptr_eq(self._slot.semaphore(), &connections.slots)
+        connections
+            .shares
+            .iter()
+            .any(|share| Arc::ptr_eq(self._slot.semaphore(), &share.slots))
     }
 }
 
@@ -87,12 +112,163 @@ impl Connections {
         if config.max_size == 0 {
             return Err(PgError::Config("max_size must be at least 1".into()));
         }
+        let count = config.shards.clamp(1, config.max_size);
+        let shares = (0..count)
+            .map(|index| {
+                // As even as can be: the first `max_size % count` get one more.
+                let size = config.max_size / count + usize::from(index < config.max_size % count);
+                Share::build(config, index, count, size)
+            })
+            .collect::<Result<Arc<[Share]>, PgError>>()?;
+        Ok(Self {
+            shares,
+            turn: Arc::new(AtomicUsize::new(0)),
+            wait_timeout: config.wait_timeout,
+            open_timeout: config.create_timeout + config.recycle_timeout,
+        })
+    }
+
+    /// How many shares the pool is split into.
+    pub(crate) fn share_count(&self) -> usize {
+        self.shares.len()
+    }
+
+    /// A connection, or `Unavailable` once a bound is exceeded or the server
+    /// cannot be reached.
+    pub(crate) async fn get(&self) -> RepoResult<PgConn> {
+        let count = self.shares.len();
+        let first = match workers::current() {
+            Some(worker) => worker % count,
+            None => self.turn.fetch_add(1, Ordering::Relaxed) % count,
+        };
+        let (index, slot) = self.slot(first).await?;
+        let share = &self.shares[index];
+        match tokio::time::timeout(self.open_timeout, share.pool.get()).await {
+            Ok(Ok(conn)) => Ok(PgConn { conn, _slot: slot }),
+            Ok(Err(error)) => Err(RepoError::Unavailable(format!(
+                "cannot open a database connection: {error}"
+            ))),
+            Err(_) => Err(RepoError::Unavailable(format!(
+                "no database connection could be opened within {:?}",
+                self.open_timeout
+            ))),
+        }
+    }
+
+    /// The shares from `first` on, wrapping around.
+    fn in_turn(&self, first: usize) -> impl Iterator<Item = usize> {
+        let count = self.shares.len();
+        (0..count).map(move |k| (first + k) % count)
+    }
+
+    /// A slot of share `first` if one frees within [`PATIENCE`], else the
+    /// first slot any share has free or frees, all within `wait_timeout`.
+    /// Waiting a moment for the caller's own share is cheaper than a
+    /// statement on another thread's connection: under load slots free up
+    /// every few hundred microseconds, and a worker that took the other
+    /// share's slots would push that share's own requests onto this one's.
+    async fn slot(&self, first: usize) -> RepoResult<(usize, OwnedSemaphorePermit)> {
+        let deadline = tokio::time::Instant::now() + self.wait_timeout;
+        let own = &self.shares[first].slots;
+        match own.clone().try_acquire_owned() {
+            Ok(slot) => return Ok((first, slot)),
+            Err(TryAcquireError::Closed) => return Err(closed()),
+            Err(TryAcquireError::NoPermits) => {}
+        }
+        if self.shares.len() > 1 {
+            let patience = deadline.min(tokio::time::Instant::now() + PATIENCE);
+            if let Ok(waited) = tokio::time::timeout_at(patience, own.clone().acquire_owned()).await
+            {
+                return waited.map(|slot| (first, slot)).map_err(|_| closed());
+            }
+            if let Some(found) = self.free_slot(first)? {
+                return Ok(found);
+            }
+        }
+        self.first_free_slot(first, deadline).await
+    }
+
+    /// A free slot of any share, share `first` first.
+    fn free_slot(&self, first: usize) -> RepoResult<Option<(usize, OwnedSemaphorePermit)>> {
+        for index in self.in_turn(first) {
+            match self.shares[index].slots.clone().try_acquire_owned() {
+                Ok(slot) => return Ok(Some((index, slot))),
+                Err(TryAcquireError::NoPermits) => {}
+                Err(TryAcquireError::Closed) => return Err(closed()),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The first slot any share frees (share `first` wins a tie), by
+    /// `deadline`. A wait given up leaves its place in the other queues.
+    async fn first_free_slot(
+        &self,
+        first: usize,
+        deadline: tokio::time::Instant,
+    ) -> RepoResult<(usize, OwnedSemaphorePermit)> {
+        let mut waits: Vec<_> = self
+            .in_turn(first)
+            .map(|index| {
+                let slots = self.shares[index].slots.clone();
+                Box::pin(async move { (index, slots.acquire_owned().await) })
+            })
+            .collect();
+        let first_free = std::future::poll_fn(|cx| {
+            waits
+                .iter_mut()
+                .find_map(|wait| match Pin::new(wait).poll(cx) {
+                    Poll::Ready(found) => Some(found),
+                    Poll::Pending => None,
+                })
+                .map_or(Poll::Pending, Poll::Ready)
+        });
+        match tokio::time::timeout_at(deadline, first_free).await {
+            Ok((index, Ok(slot))) => Ok((index, slot)),
+            Ok((_, Err(_))) => Err(closed()),
+            Err(_) => Err(RepoError::Unavailable(format!(
+                "no database connection became free within {:?}",
+                self.wait_timeout
+            ))),
+        }
+    }
+
+    /// Refuses new checkouts and drops idle connections, for shutdown.
+    pub(crate) fn close(&self) {
+        for share in self.shares.iter() {
+            share.slots.close();
+            share.pool.close();
+        }
+    }
+
+    /// Connections open, and how many of them are idle.
+    pub(crate) fn status(&self) -> (usize, usize) {
+        self.shares.iter().fold((0, 0), |(size, available), share| {
+            let status = share.pool.status();
+            (size + status.size, available + status.available)
+        })
+    }
+}
+
+fn closed() -> RepoError {
+    RepoError::Unavailable("the connection pool is closed".into())
+}
+
+impl Share {
+    /// Share `index` of `count`, with `size` connections at most.
+    fn build(config: &PgConfig, index: usize, count: usize, size: usize) -> Result<Self, PgError> {
         let statement_ms = config.statement_timeout.as_millis();
         let create_timeout = config.create_timeout;
         let recycle_timeout = config.recycle_timeout;
         let mut manager = ManagerConfig::<AsyncPgConnection>::default();
-        manager.custom_setup =
-            Box::new(move |url| Box::pin(open(url.to_owned(), create_timeout, statement_ms)));
+        manager.custom_setup = Box::new(move |url| {
+            Box::pin(open_in_share(
+                url.to_owned(),
+                (index, count),
+                create_timeout,
+                statement_ms,
+            ))
+        });
         // Closed or broken connections are refused by the manager itself.
         manager.recycling_method = RecyclingMethod::Fast;
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
@@ -114,59 +290,37 @@ impl Connections {
             })
         });
         let pool = Pool::builder(manager)
-            .max_size(config.max_size)
+            .max_size(size)
             .pre_recycle(ping_idle)
             .build()
             .map_err(|error| PgError::Config(error.to_string()))?;
         Ok(Self {
             pool,
-            slots: Arc::new(Semaphore::new(config.max_size)),
-            wait_timeout: config.wait_timeout,
-            open_timeout: config.create_timeout + config.recycle_timeout,
+            slots: Arc::new(Semaphore::new(size)),
         })
     }
+}
 
-    /// A connection, or `Unavailable` once a bound is exceeded or the server
-    /// cannot be reached.
-    pub(crate) async fn get(&self) -> RepoResult<PgConn> {
-        let slot = match tokio::time::timeout(self.wait_timeout, self.slots.clone().acquire_owned())
+/// Opens a connection of share `index` of `count`: on the runtime of the
+/// worker bound to it (where its driver task then runs), unless the caller
+/// is that worker, no worker is bound, or the worker's runtime is gone.
+async fn open_in_share(
+    url: String,
+    (index, count): (usize, usize),
+    timeout: Duration,
+    statement_ms: u128,
+) -> diesel::ConnectionResult<AsyncPgConnection> {
+    let home = workers::current().is_some_and(|worker| worker % count == index);
+    if count > 1
+        && !home
+        && let Some(runtime) = workers::runtime(index)
+        && let Ok(opened) = runtime
+            .spawn(open(url.clone(), timeout, statement_ms))
             .await
-        {
-            Ok(Ok(slot)) => slot,
-            Ok(Err(_)) => {
-                return Err(RepoError::Unavailable(
-                    "the connection pool is closed".into(),
-                ));
-            }
-            Err(_) => {
-                return Err(RepoError::Unavailable(format!(
-                    "no database connection became free within {:?}",
-                    self.wait_timeout
-                )));
-            }
-        };
-        match tokio::time::timeout(self.open_timeout, self.pool.get()).await {
-            Ok(Ok(conn)) => Ok(PgConn { conn, _slot: slot }),
-            Ok(Err(error)) => Err(RepoError::Unavailable(format!(
-                "cannot open a database connection: {error}"
-            ))),
-            Err(_) => Err(RepoError::Unavailable(format!(
-                "no database connection could be opened within {:?}",
-                self.open_timeout
-            ))),
-        }
+    {
+        return opened;
     }
-
-    /// Refuses new checkouts and drops idle connections, for shutdown.
-    pub(crate) fn close(&self) {
-        self.slots.close();
-        self.pool.close();
-    }
-
-    pub(crate) fn status(&self) -> (usize, usize) {
-        let status = self.pool.status();
-        (status.size, status.available)
-    }
+    open(url, timeout, statement_ms).await
 }
 
 /// Opens a connection and sets its statement timeout, within `timeout`.

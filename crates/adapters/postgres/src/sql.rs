@@ -10,6 +10,8 @@
 //! The texts are built from fixed fragments only (values are always bound),
 //! so the number of distinct statements stays small.
 
+use std::marker::PhantomData;
+
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel::pg::Pg;
@@ -41,6 +43,14 @@ impl Sql {
         }
     }
 
+    /// An empty statement with room for `capacity` bytes of text.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            text: String::with_capacity(capacity),
+            binds: Vec::new(),
+        }
+    }
+
     pub(crate) fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
         self
@@ -66,9 +76,42 @@ impl Sql {
         self
     }
 
+    /// The statement read by position, as rows of the SQL types `ST` (a
+    /// tuple in the order of the select list), into a `Queryable` type.
+    /// Untyped, diesel looks every column of every row up by name
+    /// (`QueryableByName`), which showed in the profile of a page.
+    pub(crate) fn rows<ST>(self) -> Rows<ST> {
+        Rows {
+            sql: self,
+            types: PhantomData,
+        }
+    }
+
     #[cfg(test)]
     pub(crate) fn text(&self) -> &str {
         &self.text
+    }
+}
+
+/// A [`Sql`] whose rows have the SQL types `ST`: see [`Sql::rows`].
+#[derive(Debug)]
+pub(crate) struct Rows<ST> {
+    sql: Sql,
+    types: PhantomData<fn() -> ST>,
+}
+
+impl<ST> QueryId for Rows<ST> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<ST> Query for Rows<ST> {
+    type SqlType = ST;
+}
+
+impl<ST> QueryFragment<Pg> for Rows<ST> {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.sql.walk_ast(out)
     }
 }
 

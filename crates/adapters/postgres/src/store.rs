@@ -71,10 +71,14 @@ impl PgStore {
             ));
         }
         let connections = Connections::build(&config)?;
-        connections
+        let probe = connections
             .get()
             .await
             .map_err(|error| PgError::Connect(error.to_string()))?;
+        if connections.share_count() > 1 {
+            // Opened and driven on this thread, which is no request worker.
+            probe.discard();
+        }
         Ok(Self {
             connections,
             config,

@@ -25,12 +25,15 @@ async fn load_task_view(
     conn: &mut AsyncPgConnection,
     id: TaskId,
 ) -> Result<Option<TaskView>, Fail> {
-    let mut sql = Sql::default();
-    views::task_view(&mut sql, |s| {
+    let mut sql = views::task_view(|s| {
         s.push("tasks");
     });
     sql.push(" WHERE t.id = ").bind(Bind::Int(id.get()));
-    let row = sql.get_result::<TaskViewRow>(conn).await.optional()?;
+    let row = sql
+        .rows::<views::TaskViewSql>()
+        .get_result::<TaskViewRow>(conn)
+        .await
+        .optional()?;
     Ok(row.map(TaskViewRow::into_view).transpose()?)
 }
 
@@ -117,8 +120,7 @@ impl TaskRepo for PgStore {
                 });
             }
             let order = order_by(query.ordering);
-            let mut sql = Sql::default();
-            views::task_view(&mut sql, |s| {
+            let mut sql = views::task_view(|s| {
                 s.push("(SELECT t.* FROM tasks t");
                 conditions(s, &query);
                 s.push(" ORDER BY ").push(order);
@@ -126,7 +128,7 @@ impl TaskRepo for PgStore {
                 s.push(")");
             });
             sql.push(" ORDER BY ").push(order);
-            let rows: Vec<TaskViewRow> = sql.load(conn).await?;
+            let rows: Vec<TaskViewRow> = sql.rows::<views::TaskViewSql>().load(conn).await?;
             let items = rows
                 .into_iter()
                 .map(TaskViewRow::into_view)

@@ -123,3 +123,31 @@ async fn concurrent_calls_inside_a_hold_each_get_a_connection() {
     .await;
     assert_eq!(idle(&store), 2);
 }
+
+#[tokio::test]
+async fn a_hold_reuses_its_connection_whichever_share_it_came_from() {
+    let db = TestDb::create().await;
+    let config = PgConfig {
+        max_size: 2,
+        shards: 2,
+        ..db.config()
+    };
+    let store = PgStore::connect(config).await.unwrap();
+    // Not a bound worker: the checkouts take the shares in turn, so the two
+    // holds start in different shares.
+    for _ in 0..2 {
+        hold_connection(async {
+            store.ping().await.unwrap();
+            let (open, _) = store.pool_status();
+            store.ping().await.unwrap();
+            store.ping().await.unwrap();
+            assert_eq!(
+                store.pool_status(),
+                (open, open - 1),
+                "reused the held connection: no other checked out or opened"
+            );
+        })
+        .await;
+    }
+    assert_eq!(store.pool_status(), (2, 2));
+}
