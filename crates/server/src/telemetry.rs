@@ -64,7 +64,13 @@ where
         .with_target(false)
         .with_writer(writer);
     let result = match format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        // The request span once, as `span`: it is the only span, so the
+        // list of spans (`spans`) repeated it, serialised a second time.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_span_list(false)
+            .try_init(),
         LogFormat::Text => builder.try_init(),
     };
     result.is_ok()

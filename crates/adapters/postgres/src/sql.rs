@@ -16,11 +16,12 @@ use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Timestamptz, Untyped};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, SmallInt, Text, Timestamptz, Untyped};
 
 /// One bound value.
 #[derive(Debug, Clone)]
 pub(crate) enum Bind {
+    Bool(bool),
     Int(i64),
     Int32(i32),
     OptInt(Option<i64>),
@@ -152,6 +153,7 @@ impl QueryFragment<Pg> for Sql {
                     )
                 })?;
             match bind {
+                Bind::Bool(v) => out.push_bind_param::<Bool, _>(v)?,
                 Bind::Int(v) => out.push_bind_param::<BigInt, _>(v)?,
                 Bind::Int32(v) => out.push_bind_param::<Integer, _>(v)?,
                 Bind::OptInt(v) => out.push_bind_param::<Nullable<BigInt>, _>(v)?,
