@@ -26,8 +26,10 @@
 //! discarded.
 
 mod batch;
+mod json;
 
 pub use batch::{BatchWriter, Limits, LineWriter, LogGuard};
+pub use json::{JsonLines, JsonMembers};
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
@@ -64,12 +66,9 @@ where
         .with_target(false)
         .with_writer(writer);
     let result = match format {
-        // The request span once, as `span`: it is the only span, so the
-        // list of spans (`spans`) repeated it, serialised a second time.
         LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_span_list(false)
+            .fmt_fields(JsonMembers)
+            .event_format(JsonLines)
             .try_init(),
         LogFormat::Text => builder.try_init(),
     };

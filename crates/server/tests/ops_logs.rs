@@ -155,4 +155,28 @@ async fn logs_never_contain_tokens_passwords_or_emails() {
             "{secret:?} appears in the logs:\n{logs}"
         );
     }
+    // LOG_FORMAT=json: one JSON object per line; a request's line names its
+    // status, and its span the request id, method and path.
+    let mut requests = 0;
+    for line in logs.lines().filter(|line| !line.trim().is_empty()) {
+        let entry: Value =
+            serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}"));
+        assert!(entry["timestamp"].is_string(), "{line}");
+        assert!(entry["level"].is_string(), "{line}");
+        if entry["message"] == "request finished" {
+            requests += 1;
+            assert!(entry["status"].is_u64(), "{line}");
+            let span = &entry["span"];
+            assert_eq!(span["name"], "request", "{line}");
+            assert!(span["request_id"].is_string(), "{line}");
+            assert!(span["method"].is_string(), "{line}");
+            assert!(
+                span["path"]
+                    .as_str()
+                    .is_some_and(|path| path.starts_with('/')),
+                "{line}"
+            );
+        }
+    }
+    assert!(requests >= 7, "a line per request: {logs}");
 }
