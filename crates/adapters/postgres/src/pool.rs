@@ -17,13 +17,14 @@
 //!
 //! The pool may be split into shares ([`PgConfig::shards`]), each a deadpool
 //! pool with its own slots, so that a request worker uses connections driven
-//! on its own thread ([`crate::workers`]). A checkout tries the caller's
-//! share, then any other with a free slot, and only then waits, for whichever
-//! share frees a slot first: a busy worker borrows rather than queues while
-//! connections sit idle elsewhere.
+//! on its own thread ([`crate::workers`]). A checkout takes a free slot of
+//! the caller's share, or queues for one; after [`PATIENCE`] in the queue it
+//! takes any other share's free slot, or else whichever slot frees first,
+//! its own share's included (without losing its place in that queue): a
+//! busy worker borrows rather than queues while connections sit idle
+//! elsewhere.
 
 use std::ops::{Deref, DerefMut};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
@@ -167,57 +168,42 @@ impl Connections {
     /// statement on another thread's connection: under load slots free up
     /// every few hundred microseconds, and a worker that took the other
     /// share's slots would push that share's own requests onto this one's.
+    /// The caller keeps its place in its own share's queue throughout.
     async fn slot(&self, first: usize) -> RepoResult<(usize, OwnedSemaphorePermit)> {
         let deadline = tokio::time::Instant::now() + self.wait_timeout;
-        let own = &self.shares[first].slots;
+        let own = self.shares[first].slots.clone();
         match own.clone().try_acquire_owned() {
             Ok(slot) => return Ok((first, slot)),
             Err(TryAcquireError::Closed) => return Err(closed()),
             Err(TryAcquireError::NoPermits) => {}
         }
+        let mut own_turn = std::pin::pin!(own.acquire_owned());
+        let mut others = Vec::new();
         if self.shares.len() > 1 {
             let patience = deadline.min(tokio::time::Instant::now() + PATIENCE);
-            if let Ok(waited) = tokio::time::timeout_at(patience, own.clone().acquire_owned()).await
-            {
+            if let Ok(waited) = tokio::time::timeout_at(patience, &mut own_turn).await {
                 return waited.map(|slot| (first, slot)).map_err(|_| closed());
             }
-            if let Some(found) = self.free_slot(first)? {
-                return Ok(found);
-            }
-        }
-        self.first_free_slot(first, deadline).await
-    }
-
-    /// A free slot of any share, share `first` first.
-    fn free_slot(&self, first: usize) -> RepoResult<Option<(usize, OwnedSemaphorePermit)>> {
-        for index in self.in_turn(first) {
-            match self.shares[index].slots.clone().try_acquire_owned() {
-                Ok(slot) => return Ok(Some((index, slot))),
-                Err(TryAcquireError::NoPermits) => {}
-                Err(TryAcquireError::Closed) => return Err(closed()),
-            }
-        }
-        Ok(None)
-    }
-
-    /// The first slot any share frees (share `first` wins a tie), by
-    /// `deadline`. A wait given up leaves its place in the other queues.
-    async fn first_free_slot(
-        &self,
-        first: usize,
-        deadline: tokio::time::Instant,
-    ) -> RepoResult<(usize, OwnedSemaphorePermit)> {
-        let mut waits: Vec<_> = self
-            .in_turn(first)
-            .map(|index| {
+            for index in self.in_turn(first).skip(1) {
                 let slots = self.shares[index].slots.clone();
-                Box::pin(async move { (index, slots.acquire_owned().await) })
-            })
-            .collect();
+                match slots.clone().try_acquire_owned() {
+                    Ok(slot) => return Ok((index, slot)),
+                    Err(TryAcquireError::Closed) => return Err(closed()),
+                    Err(TryAcquireError::NoPermits) => {}
+                }
+                others.push(Box::pin(
+                    async move { (index, slots.acquire_owned().await) },
+                ));
+            }
+        }
+        // Whichever frees a slot first: the own share's queue, or any other's.
         let first_free = std::future::poll_fn(|cx| {
-            waits
+            if let Poll::Ready(own) = own_turn.as_mut().poll(cx) {
+                return Poll::Ready((first, own));
+            }
+            others
                 .iter_mut()
-                .find_map(|wait| match Pin::new(wait).poll(cx) {
+                .find_map(|wait| match wait.as_mut().poll(cx) {
                     Poll::Ready(found) => Some(found),
                     Poll::Pending => None,
                 })

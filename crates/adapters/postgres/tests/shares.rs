@@ -34,14 +34,15 @@ struct Worker {
 }
 
 impl Worker {
-    /// A thread with its own current-thread runtime, bound as worker `index`.
+    /// A thread with its own local runtime, bound as worker `index`.
     fn start(index: usize) -> Self {
         let (handle_tx, handle_rx) = mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
+            // As an actix-web worker's: single-threaded, local.
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
-                .build()
+                .build_local(tokio::runtime::LocalOptions::default())
                 .unwrap();
             runtime.block_on(async move {
                 bind_worker(index);
