@@ -35,8 +35,8 @@ pub struct PgConfig {
     /// [`bind_worker`](crate::bind_worker)): worker `i` takes its
     /// connections from share `i` first, and those connections are opened
     /// and driven on its own runtime, so a statement costs no wake-up of
-    /// another thread. A worker whose share is in use borrows from another
-    /// before it waits. `max_size` is split between them (at most one share
+    /// another thread. A worker whose share stays in use for a moment
+    /// (10 ms) borrows from another. `max_size` is split between them (at most one share
     /// per connection). 1, the default, is one pool for every thread.
     pub shards: usize,
 }

@@ -25,8 +25,8 @@
 //! elsewhere.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -38,6 +38,7 @@ use diesel_async::pooled_connection::{
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use gatherhub_ports::{RepoError, RepoResult};
+use tokio::runtime::Handle;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
 use crate::config::PgConfig;
@@ -63,6 +64,9 @@ pub(crate) struct Connections {
 struct Share {
     pool: Pool<AsyncPgConnection>,
     slots: Arc<Semaphore>,
+    /// The runtime of the worker this share belongs to, from its first
+    /// checkout there: where connections opened for it from elsewhere go.
+    home: Arc<OnceLock<Handle>>,
 }
 
 /// A pooled connection. The connection goes back to the pool before the slot
@@ -139,7 +143,11 @@ impl Connections {
     pub(crate) async fn get(&self) -> RepoResult<PgConn> {
         let count = self.shares.len();
         let first = match workers::current() {
-            Some(worker) => worker % count,
+            Some(worker) => {
+                let first = worker % count;
+                self.shares[first].home.get_or_init(Handle::current);
+                first
+            }
             None => self.turn.fetch_add(1, Ordering::Relaxed) % count,
         };
         let (index, slot) = self.slot(first).await?;
@@ -246,14 +254,18 @@ impl Share {
         let statement_ms = config.statement_timeout.as_millis();
         let create_timeout = config.create_timeout;
         let recycle_timeout = config.recycle_timeout;
+        let home = Arc::new(OnceLock::new());
         let mut manager = ManagerConfig::<AsyncPgConnection>::default();
-        manager.custom_setup = Box::new(move |url| {
-            Box::pin(open_in_share(
-                url.to_owned(),
-                (index, count),
-                create_timeout,
-                statement_ms,
-            ))
+        manager.custom_setup = Box::new({
+            let home = home.clone();
+            move |url| {
+                Box::pin(open_in_share(
+                    url.to_owned(),
+                    (index, count, home.clone()),
+                    create_timeout,
+                    statement_ms,
+                ))
+            }
         });
         // Closed or broken connections are refused by the manager itself.
         manager.recycling_method = RecyclingMethod::Fast;
@@ -283,23 +295,24 @@ impl Share {
         Ok(Self {
             pool,
             slots: Arc::new(Semaphore::new(size)),
+            home,
         })
     }
 }
 
 /// Opens a connection of share `index` of `count`: on the runtime of the
-/// worker bound to it (where its driver task then runs), unless the caller
-/// is that worker, no worker is bound, or the worker's runtime is gone.
+/// worker the share belongs to (where its driver task then runs), unless the
+/// caller is that worker, the worker has not used the share yet, or its
+/// runtime is gone.
 async fn open_in_share(
     url: String,
-    (index, count): (usize, usize),
+    (index, count, home): (usize, usize, Arc<OnceLock<Handle>>),
     timeout: Duration,
     statement_ms: u128,
 ) -> diesel::ConnectionResult<AsyncPgConnection> {
-    let home = workers::current().is_some_and(|worker| worker % count == index);
-    if count > 1
-        && !home
-        && let Some(runtime) = workers::runtime(index)
+    let at_home = workers::current().is_some_and(|worker| worker % count == index);
+    if !at_home
+        && let Some(runtime) = home.get().cloned()
         && let Ok(opened) = runtime
             .spawn(open(url.clone(), timeout, statement_ms))
             .await

@@ -12,44 +12,22 @@
 //! and its connection's driver share one thread.
 
 use std::cell::Cell;
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, PoisonError};
-
-use tokio::runtime::Handle;
 
 thread_local! {
     static WORKER: Cell<Option<usize>> = const { Cell::new(None) };
 }
 
-/// The runtime of each bound worker, by index.
-static RUNTIMES: LazyLock<Mutex<HashMap<usize, Handle>>> = LazyLock::new(Default::default);
-
 /// Declares the calling thread to be request worker `index` (0, 1, ...):
 /// every [`PgStore`](crate::PgStore) with `shards > 1` serves it from share
-/// `index % shards` first and opens that share's connections on the calling
-/// thread's Tokio runtime. Call it once on each worker thread, from inside
-/// its runtime (actix-web's app factory runs there); a worker started again
-/// with the same index replaces the old one. Without it, a thread takes
-/// connections from the shares in turn.
+/// `index % shards` first, and opens that share's connections on the
+/// runtime of the worker thread that first used it, whichever thread needs
+/// them. Call it once on each worker thread (actix-web's app factory runs
+/// there). Without it, a thread takes connections from the shares in turn.
 pub fn bind_worker(index: usize) {
     WORKER.with(|worker| worker.set(Some(index)));
-    let mut runtimes = RUNTIMES.lock().unwrap_or_else(PoisonError::into_inner);
-    match Handle::try_current() {
-        Ok(handle) => runtimes.insert(index, handle),
-        Err(_) => runtimes.remove(&index),
-    };
 }
 
 /// The worker index of the calling thread, if it was bound.
 pub(crate) fn current() -> Option<usize> {
     WORKER.with(Cell::get)
-}
-
-/// The runtime of worker `index`, if one is bound.
-pub(crate) fn runtime(index: usize) -> Option<Handle> {
-    RUNTIMES
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&index)
-        .cloned()
 }

@@ -24,9 +24,6 @@ use tokio::sync::oneshot;
 /// Long enough that nothing in these tests waits it out unless it is stuck.
 const STUCK: Duration = Duration::from_secs(20);
 
-/// Worker indexes are process-wide (`bind_worker`): one test at a time.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 struct Worker {
     runtime: Handle,
     stop: Option<oneshot::Sender<()>>,
@@ -107,11 +104,16 @@ async fn within<T>(work: impl Future<Output = T>) -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_uses_connections_driven_on_its_own_thread() {
-    let _serial = SERIAL.lock().await;
     let db = TestDb::create().await;
     let store = store(&db, 2, 2).await;
     let (first, second) = (Worker::start(0), Worker::start(1));
-    // Worker 1's thread is blocked: whatever it drives is stuck.
+    let ping = |worker: &Worker| {
+        let store = store.clone();
+        worker.spawn(async move { store.ping().await })
+    };
+    // Worker 1 opens share 1's connection, then its thread is blocked:
+    // whatever it drives is stuck.
+    within(ping(&second)).await.unwrap().unwrap();
     let release = second.block().await;
     let pinging = first.spawn({
         let store = store.clone();
@@ -123,34 +125,43 @@ async fn a_worker_uses_connections_driven_on_its_own_thread() {
         }
     });
     within(pinging).await.unwrap().unwrap();
-    assert_eq!(store.pool_status(), (1, 1), "one connection, worker 0's");
+    assert_eq!(store.pool_status(), (2, 2), "one connection each");
     drop(release);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_whose_share_is_in_use_borrows_a_connection_opened_on_its_owner() {
-    let _serial = SERIAL.lock().await;
     let db = TestDb::create().await;
-    let store = store(&db, 2, 2).await;
+    // Two shares of two connections.
+    let store = store(&db, 4, 2).await;
     let (first, second) = (Worker::start(0), Worker::start(1));
-    let (done, finish) = oneshot::channel::<()>();
-    let (held_tx, held) = oneshot::channel();
-    // Holds worker 0's only connection until told to finish.
-    let holding = first.spawn({
-        let store = store.clone();
-        hold_connection(async move {
+    let (done, finish) = tokio::sync::watch::channel(());
+    // Holds one connection of `worker`'s share until told to finish.
+    let hold = |worker: &Worker| {
+        let (store, mut finish) = (store.clone(), finish.clone());
+        let (held_tx, held) = oneshot::channel();
+        let holding = worker.spawn(hold_connection(async move {
             store.ping().await.unwrap();
             held_tx.send(()).unwrap();
-            let _ = finish.await;
-        })
-    });
-    within(held).await.unwrap();
-    let release = second.block().await;
+            let _ = finish.changed().await;
+        }));
+        (holding, held)
+    };
     let ping = |worker: &Worker| {
         let store = store.clone();
         worker.spawn(async move { store.ping().await })
     };
-    // Borrows a slot of share 1, whose connection is opened (and then
+    let mut holding = Vec::new();
+    // Share 1: one connection, opened and driven by worker 1, held; one slot
+    // free. Share 0: both held by worker 0.
+    for worker in [&second, &first, &first] {
+        let (task, held) = hold(worker);
+        within(held).await.unwrap();
+        holding.push(task);
+    }
+    assert_eq!(store.pool_status(), (3, 0));
+    let release = second.block().await;
+    // Borrows share 1's free slot, whose connection is opened (and then
     // driven) on worker 1's runtime: not while worker 1 is blocked.
     let borrowing = ping(&first);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -169,15 +180,16 @@ async fn a_worker_whose_share_is_in_use_borrows_a_connection_opened_on_its_owner
         .await
         .unwrap()
         .expect("borrowed share 1's connection");
-    assert_eq!(store.pool_status(), (2, 1));
+    assert_eq!(store.pool_status(), (4, 1));
     drop(done);
-    within(holding).await.unwrap();
-    assert_eq!(store.pool_status(), (2, 2));
+    for task in holding {
+        within(task).await.unwrap();
+    }
+    assert_eq!(store.pool_status(), (4, 4));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shares_together_hold_max_size_connections() {
-    let _serial = SERIAL.lock().await;
     let db = TestDb::create().await;
     // 5 connections in 3 shares (2, 2, 1); a share per connection at most.
     for (max_size, shards) in [(5, 3), (2, 4)] {
@@ -218,7 +230,6 @@ async fn the_shares_together_hold_max_size_connections() {
 
 #[tokio::test]
 async fn threads_that_are_no_worker_use_every_share_and_close_closes_them_all() {
-    let _serial = SERIAL.lock().await;
     let db = TestDb::create().await;
     let store = store(&db, 4, 2).await;
     // Unbound: the shares in turn, each opening its own connection.
