@@ -164,12 +164,6 @@ impl Connections {
         }
     }
 
-    /// The shares from `first` on, wrapping around.
-    fn in_turn(&self, first: usize) -> impl Iterator<Item = usize> {
-        let count = self.shares.len();
-        (0..count).map(move |k| (first + k) % count)
-    }
-
     /// A slot of share `first` if one frees within [`PATIENCE`], else the
     /// first slot any share has free or frees, all within `wait_timeout`.
     /// Waiting a moment for the caller's own share is cheaper than a
@@ -186,13 +180,15 @@ impl Connections {
             Err(TryAcquireError::NoPermits) => {}
         }
         let mut own_turn = std::pin::pin!(own.acquire_owned());
+        let count = self.shares.len();
         let mut others = Vec::new();
-        if self.shares.len() > 1 {
+        if count > 1 {
             let patience = deadline.min(tokio::time::Instant::now() + PATIENCE);
             if let Ok(waited) = tokio::time::timeout_at(patience, &mut own_turn).await {
                 return waited.map(|slot| (first, slot)).map_err(|_| closed());
             }
-            for index in self.in_turn(first).skip(1) {
+            // The other shares, from the next one on.
+            for index in (1..count).map(|k| (first + k) % count) {
                 let slots = self.shares[index].slots.clone();
                 match slots.clone().try_acquire_owned() {
                     Ok(slot) => return Ok((index, slot)),

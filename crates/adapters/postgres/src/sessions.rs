@@ -12,7 +12,7 @@ use gatherhub_ports::{RepoResult, Rotation, Session, SessionRepo};
 use crate::PgStore;
 use crate::models::{SessionRow, UserRow};
 use crate::schema::{sessions, users};
-use crate::sql::{Bind, Sql};
+use crate::sql::{Bind, Rows, Sql};
 
 /// The session's user, if the session is live and the user active: binds
 /// are the session id, `false` (revoked), now (expiry), `true` (active) and
@@ -25,6 +25,17 @@ const SESSION_USER: &str = "SELECT \"users\".\"id\", \"users\".\"username\", \
     (\"sessions\".\"user_id\" = \"users\".\"id\")) WHERE ((((\"sessions\".\"id\" = $1) \
     AND (\"sessions\".\"revoked\" = $2)) AND (\"sessions\".\"expires_at\" > $3)) \
     AND (\"users\".\"is_active\" = $4)) LIMIT $5";
+
+/// [`SESSION_USER`] with its binds, read as `users` rows.
+fn session_user_query(id: &str, now: DateTime<Utc>) -> Rows<users::SqlType> {
+    Sql::new(SESSION_USER)
+        .arg(Bind::Text(id.to_owned()))
+        .arg(Bind::Bool(false))
+        .arg(Bind::Time(now))
+        .arg(Bind::Bool(true))
+        .arg(Bind::Int(1))
+        .rows()
+}
 
 #[async_trait::async_trait]
 impl SessionRepo for PgStore {
@@ -47,13 +58,7 @@ impl SessionRepo for PgStore {
     /// every authenticated request.
     async fn session_user(&self, id: &str, now: DateTime<Utc>) -> RepoResult<Option<User>> {
         self.run(async |conn| {
-            let row = Sql::new(SESSION_USER)
-                .arg(Bind::Text(id.to_owned()))
-                .arg(Bind::Bool(false))
-                .arg(Bind::Time(now))
-                .arg(Bind::Bool(true))
-                .arg(Bind::Int(1))
-                .rows::<users::SqlType>()
+            let row = session_user_query(id, now)
                 .get_result::<UserRow>(conn)
                 .await
                 .optional()?;
@@ -155,12 +160,7 @@ mod tests {
             .select(UserRow::as_select())
             .limit(1);
         let rendered = diesel::debug_query::<Pg, _>(&dsl).to_string();
-        let fixed = Sql::new(SESSION_USER)
-            .arg(Bind::Text("s".into()))
-            .arg(Bind::Bool(false))
-            .arg(Bind::Time(now))
-            .arg(Bind::Bool(true))
-            .arg(Bind::Int(1));
+        let fixed = session_user_query("s", now);
         assert_eq!(diesel::debug_query::<Pg, _>(&fixed).to_string(), rendered);
     }
 }

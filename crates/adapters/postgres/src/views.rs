@@ -18,12 +18,30 @@ use crate::sql::{Bind, Sql};
 /// itself, or a page of it as a subquery. The viewer is bound first, as
 /// `$1`, so the text around `source` is fixed.
 pub(crate) fn event_view(viewer: Option<UserId>, source: impl FnOnce(&mut Sql)) -> Sql {
-    let mut sql = Sql::with_capacity(EVENT_VIEW_HEAD.len() + EVENT_VIEW_TAIL.len() + 512)
-        .arg(Bind::OptInt(viewer.map(UserId::get)));
-    sql.push(EVENT_VIEW_HEAD);
+    around(
+        EVENT_VIEW_HEAD,
+        source,
+        EVENT_VIEW_TAIL,
+        Some(viewer_bind(viewer)),
+    )
+}
+
+/// `head`, then what `source` writes, then `tail`; `first`, if any, is bound
+/// as `$1` before `source` binds anything.
+fn around(head: &str, source: impl FnOnce(&mut Sql), tail: &str, first: Option<Bind>) -> Sql {
+    // Room for the source's text too (a page's subquery), so it rarely grows.
+    let mut sql = Sql::with_capacity(head.len() + tail.len() + 512);
+    if let Some(first) = first {
+        sql = sql.arg(first);
+    }
+    sql.push(head);
     source(&mut sql);
-    sql.push(EVENT_VIEW_TAIL);
+    sql.push(tail);
     sql
+}
+
+fn viewer_bind(viewer: Option<UserId>) -> Bind {
+    Bind::OptInt(viewer.map(UserId::get))
 }
 
 const EVENT_VIEW_HEAD: &str = "SELECT e.id, e.title, e.description, e.date, e.end_date, e.location, \
@@ -105,11 +123,7 @@ impl EventViewRow {
 
 /// Task views from `source`, aliased `t`.
 pub(crate) fn task_view(source: impl FnOnce(&mut Sql)) -> Sql {
-    let mut sql = Sql::with_capacity(TASK_VIEW_HEAD.len() + TASK_VIEW_TAIL.len() + 256);
-    sql.push(TASK_VIEW_HEAD);
-    source(&mut sql);
-    sql.push(TASK_VIEW_TAIL);
-    sql
+    around(TASK_VIEW_HEAD, source, TASK_VIEW_TAIL, None)
 }
 
 const TASK_VIEW_HEAD: &str = "SELECT t.id, t.event_id, t.title, t.description, t.status, \
@@ -176,12 +190,12 @@ impl TaskViewRow {
 /// with their vote counts and whether the viewer chose them, as arrays. The
 /// viewer is bound first, as `$1`.
 pub(crate) fn poll_view(viewer: Option<UserId>, source: impl FnOnce(&mut Sql)) -> Sql {
-    let mut sql = Sql::with_capacity(POLL_VIEW_HEAD.len() + POLL_VIEW_TAIL.len() + 512)
-        .arg(Bind::OptInt(viewer.map(UserId::get)));
-    sql.push(POLL_VIEW_HEAD);
-    source(&mut sql);
-    sql.push(POLL_VIEW_TAIL);
-    sql
+    around(
+        POLL_VIEW_HEAD,
+        source,
+        POLL_VIEW_TAIL,
+        Some(viewer_bind(viewer)),
+    )
 }
 
 const POLL_VIEW_HEAD: &str = "SELECT p.id, p.event_id, p.title, p.description, \
