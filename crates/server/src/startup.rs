@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::dev::Server;
-use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
+use actix_web::middleware::{Next, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{HttpResponse, web};
 use gatherhub_app::auth::AvatarMedia;
 use gatherhub_app::{App, Deps};
@@ -263,27 +263,50 @@ pub fn run(listener: TcpListener, app: App, state: ServerState) -> Result<Server
                 ))
                 .into()
             }))
-            // Innermost first; each request passes them bottom to top.
-            .wrap(from_fn(middleware::hold_connection))
-            .wrap(from_fn(middleware::catch_panic))
-            .wrap(from_fn(move |req, next| {
-                rate_limit::rate_limit(limiters.clone(), req, next)
+            // Innermost first; each request passes them bottom to top. The
+            // middleware are stacked in as few actix layers as their order
+            // allows (`middleware::Chain`): CORS is actix-cors's own layer.
+            .wrap(from_fn(|req, next: Next<_>| {
+                middleware::catch_panic(req, |req| {
+                    middleware::hold_connection(req, move |req| next.call(req))
+                })
             }))
             .wrap(from_fn({
                 let policy = policy.clone();
-                move |req, next| security::trusted_origins(policy.clone(), req, next)
+                move |req, next: Next<_>| {
+                    let limiters = limiters.clone();
+                    security::trusted_origins(policy.clone(), req, |req| {
+                        rate_limit::rate_limit(limiters, req, move |req| next.call(req))
+                    })
+                }
             }))
             .wrap(policy.cors())
             .wrap(from_fn({
                 let policy = policy.clone();
-                move |req, next| security::allowed_hosts(policy.clone(), req, next)
+                move |req, next: Next<_>| {
+                    let policy = policy.clone();
+                    middleware::error_shape(req, |req| {
+                        security::allowed_hosts(policy, req, move |req| next.call(req))
+                    })
+                }
             }))
-            .wrap(from_fn(middleware::error_shape))
-            .wrap(from_fn(middleware::trace_requests))
-            .wrap(from_fn(move |req, next| {
-                security::security_headers(policy.clone(), req, next)
+            .wrap(from_fn(move |req, next: Next<_>| {
+                security::security_headers(policy.clone(), req, |req| {
+                    middleware::trace_requests(req, move |req| next.call(req))
+                })
             }))
             .app_data(schema.clone())
+            // The router tries services in order: the API first, its
+            // busiest routes first (no two patterns overlap).
+            .service(
+                web::scope("/api/v1")
+                    .wrap(NormalizePath::new(TrailingSlash::Always))
+                    .configure(routes::events::configure)
+                    .configure(routes::voting::configure)
+                    .configure(routes::tasks::configure)
+                    .configure(routes::auth::configure)
+                    .default_service(web::to(not_found)),
+            )
             .service(
                 SwaggerUi::new("/api/docs/{_:.*}")
                     .config(SwaggerConfig::from(routes::docs::SCHEMA)),
@@ -295,15 +318,6 @@ pub fn run(listener: TcpListener, app: App, state: ServerState) -> Result<Server
                     .configure(routes::health::configure),
             )
             .configure(ws::configure)
-            .service(
-                web::scope("/api/v1")
-                    .wrap(NormalizePath::new(TrailingSlash::Always))
-                    .configure(routes::auth::configure)
-                    .configure(routes::events::configure)
-                    .configure(routes::tasks::configure)
-                    .configure(routes::voting::configure)
-                    .default_service(web::to(not_found)),
-            )
             .configure(routes::media::configure)
             .default_service(web::to(not_found))
     })

@@ -1,9 +1,10 @@
 //! Tracing setup: human-readable lines in development, one JSON object per
 //! line in production (`LOG_FORMAT`). `RUST_LOG` wins over `LOG_LEVEL`.
 //!
-//! What is logged is decided where it is logged: request lines carry the
-//! method, the path (never the query string, which may hold a `?token=`), the
-//! status and the request id; no handler logs bodies, tokens, passwords or
+//! What is logged is decided where it is logged: every line logged while a
+//! request is served names its id, method and path (never the query string,
+//! which may hold a `?token=`; [`RequestContext`]), and request lines add the
+//! status and latency; no handler logs bodies, tokens, passwords or
 //! emails (`crates/server/tests/ops_logs.rs` holds them to it).
 //!
 //! Lines are formatted on the thread that logs them, appended to a shared
@@ -27,9 +28,13 @@
 
 mod batch;
 mod json;
+mod request;
+mod text;
 
 pub use batch::{BatchWriter, Limits, LineWriter, LogGuard};
 pub use json::{JsonLines, JsonMembers};
+pub use request::RequestContext;
+pub use text::TextLines;
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
@@ -70,7 +75,7 @@ where
             .fmt_fields(JsonMembers)
             .event_format(JsonLines)
             .try_init(),
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Text => builder.event_format(TextLines).try_init(),
     };
     result.is_ok()
 }

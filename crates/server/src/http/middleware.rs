@@ -3,6 +3,7 @@
 //! panic guard answering an opaque 500, and one database connection held for
 //! the whole of a read.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
@@ -10,15 +11,37 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, ResponseError};
+use actix_web::{Error, ResponseError};
 use futures_util::FutureExt;
 
 use super::ApiError;
+use crate::telemetry::RequestContext;
 
-/// The request id, also echoed as `X-Request-Id`.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+/// What follows a middleware in the chain: another middleware, or the rest
+/// of actix's chain as `move |req| next.call(req)` for its `Next`. The
+/// middleware here are written against it so that several can be stacked in
+/// one actix layer: each `from_fn` layer boxes the request's future twice,
+/// and every wake-up of the request polls down through every layer.
+pub trait Chain {
+    type Body: MessageBody + 'static;
+    type Call: Future<Output = Result<ServiceResponse<Self::Body>, Error>>;
+
+    fn call(self, req: ServiceRequest) -> Self::Call;
+}
+
+impl<F, Fut, B> Chain for F
+where
+    F: FnOnce(ServiceRequest) -> Fut,
+    Fut: Future<Output = Result<ServiceResponse<B>, Error>>,
+    B: MessageBody + 'static,
+{
+    type Body = B;
+    type Call = Fut;
+
+    fn call(self, req: ServiceRequest) -> Fut {
+        self(req)
+    }
+}
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -38,40 +61,47 @@ fn request_id(req: &ServiceRequest) -> String {
         .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned)
 }
 
-/// Outermost: a request id, a tracing span, one log line with method, path (never
-/// the query string, which may hold a token), status and latency.
+/// Outermost: a request id, and one log line with method, path (never the
+/// query string, which may hold a token), status and latency. Every line
+/// logged while the request is served names it ([`RequestContext`]).
 pub async fn trace_requests(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
+    next: impl Chain,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let id = request_id(&req);
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let method = req.method().clone();
-    let path = req.path().to_owned();
-    let span = tracing::info_span!("request", request_id = %id, %method, %path);
-    let started = Instant::now();
-    let result = tracing::Instrument::instrument(next.call(req), span.clone()).await;
-    let mut response = match result {
-        Ok(response) => response.map_into_boxed_body(),
-        Err(mut error) => {
-            let status = error.as_response_error().status_code().as_u16();
-            span.in_scope(|| tracing::info!(status, "request failed"));
-            if let Ok(value) = HeaderValue::from_str(&id) {
-                error.add_response_mapper(move |mut response| {
-                    response.headers_mut().insert(REQUEST_ID, value.clone());
-                    response
-                });
-            }
-            return Err(error);
-        }
+    // The id is a short token of header-safe characters.
+    let echoed = HeaderValue::from_str(&id).ok();
+    let context = RequestContext {
+        id,
+        method: req.method().clone(),
+        path: req.path().to_owned(),
     };
-    let status = response.status().as_u16();
-    let elapsed_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
-    span.in_scope(|| tracing::info!(status, elapsed_ms, "request finished"));
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID, value);
-    }
-    Ok(response)
+    let started = Instant::now();
+    context
+        .scope(async move {
+            let mut response = match next.call(req).await {
+                Ok(response) => response.map_into_boxed_body(),
+                Err(mut error) => {
+                    let status = error.as_response_error().status_code().as_u16();
+                    tracing::info!(status, "request failed");
+                    if let Some(value) = echoed {
+                        error.add_response_mapper(move |mut response| {
+                            response.headers_mut().insert(REQUEST_ID, value.clone());
+                            response
+                        });
+                    }
+                    return Err(error);
+                }
+            };
+            let status = response.status().as_u16();
+            let elapsed_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+            tracing::info!(status, elapsed_ms, "request finished");
+            if let Some(value) = echoed {
+                response.headers_mut().insert(REQUEST_ID, value);
+            }
+            Ok(response)
+        })
+        .await
 }
 
 /// Rewrites error responses that are not already JSON (actix's own 404s, 405s,
@@ -80,7 +110,7 @@ pub async fn trace_requests(
 /// `WWW-Authenticate`, CORS, rate limits).
 pub async fn error_shape(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
+    next: impl Chain,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     // No clone of the request may be held across `next.call`: inner
     // middleware (NormalizePath) needs it uniquely owned.
@@ -125,7 +155,7 @@ pub async fn error_shape(
 /// Turns a panicking handler into an opaque 500 instead of a dropped connection.
 pub async fn catch_panic(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
+    next: impl Chain,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     match AssertUnwindSafe(next.call(req)).catch_unwind().await {
         Ok(result) => result.map(ServiceResponse::map_into_boxed_body),
@@ -143,10 +173,10 @@ pub async fn catch_panic(
 /// (`gatherhub_postgres::hold_connection`; no effect on the other stores).
 /// Requests with a body are left alone: a connection must not wait on a
 /// slow upload.
-pub async fn hold_connection<B: MessageBody>(
+pub async fn hold_connection<N: Chain>(
     req: ServiceRequest,
-    next: Next<B>,
-) -> Result<ServiceResponse<B>, Error> {
+    next: N,
+) -> Result<ServiceResponse<N::Body>, Error> {
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         gatherhub_postgres::hold_connection(next.call(req)).await
     } else {
@@ -156,7 +186,7 @@ pub async fn hold_connection<B: MessageBody>(
 
 #[cfg(test)]
 mod tests {
-    use actix_web::middleware::from_fn;
+    use actix_web::middleware::{Next, from_fn};
     use actix_web::{App, HttpResponse, test, web};
 
     use super::*;
@@ -183,7 +213,9 @@ mod tests {
         let app = test::init_service(
             App::new()
                 .app_data(store.clone())
-                .wrap(from_fn(hold_connection))
+                .wrap(from_fn(|req, next: Next<_>| {
+                    hold_connection(req, move |req| next.call(req))
+                }))
                 .route("/", web::to(idle_after_ping)),
         )
         .await;
@@ -207,8 +239,9 @@ mod tests {
     async fn a_panic_is_an_opaque_500_in_the_contract_shape() {
         let app = test::init_service(
             App::new()
-                .wrap(from_fn(catch_panic))
-                .wrap(from_fn(error_shape))
+                .wrap(from_fn(|req, next: Next<_>| {
+                    error_shape(req, |req| catch_panic(req, move |req| next.call(req)))
+                }))
                 .route("/boom", web::get().to(boom)),
         )
         .await;
@@ -229,10 +262,16 @@ mod tests {
 
     #[actix_web::test]
     async fn framework_errors_get_the_contract_shape() {
-        let app = test::init_service(App::new().wrap(from_fn(error_shape)).route(
-            "/plain",
-            web::get().to(|| async { HttpResponse::BadRequest().body("nope") }),
-        ))
+        let app = test::init_service(
+            App::new()
+                .wrap(from_fn(|req, next: Next<_>| {
+                    error_shape(req, move |req| next.call(req))
+                }))
+                .route(
+                    "/plain",
+                    web::get().to(|| async { HttpResponse::BadRequest().body("nope") }),
+                ),
+        )
         .await;
         let response =
             test::call_service(&app, test::TestRequest::get().uri("/plain").to_request()).await;

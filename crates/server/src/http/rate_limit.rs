@@ -24,16 +24,16 @@ use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::StateInformationMiddleware;
 use actix_governor::{GovernorConfigBuilder, KeyExtractor};
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
-use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, HttpResponseBuilder, ResponseError};
 use gatherhub_ports::{TokenIssuer, TokenKind};
 
 use super::ApiError;
 use super::client_ip::TrustedProxies;
+use super::middleware::Chain;
 use crate::config::{RateLimit, RateLimits};
 
 const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
@@ -241,9 +241,12 @@ impl RateLimiters {
 pub async fn rate_limit(
     limiters: Arc<RateLimiters>,
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
+    next: impl Chain,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let class = classify(req.method(), req.path()).filter(|_| limiters.enabled);
+    let class = limiters
+        .enabled
+        .then(|| classify(req.method(), req.path()))
+        .flatten();
     let Some(class) = class else {
         return next
             .call(req)

@@ -6,15 +6,15 @@
 use std::sync::Arc;
 
 use actix_cors::Cors;
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::middleware::Next;
 use actix_web::{Error, ResponseError};
 use gatherhub_domain::FieldErrors;
 
 use super::ApiError;
+use super::middleware::Chain;
 use crate::config::Settings;
 
 /// What the hardening middleware needs from the settings.
@@ -158,7 +158,7 @@ fn secure(headers: &mut HeaderMap, hsts: bool) {
 pub async fn security_headers(
     policy: Arc<HttpPolicy>,
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
+    next: impl Chain,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let hsts = policy.hsts;
     match next.call(req).await {
@@ -181,7 +181,7 @@ pub async fn security_headers(
 pub async fn allowed_hosts(
     policy: Arc<HttpPolicy>,
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
+    next: impl Chain,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let exempt = req.path() == "/health" || req.path().starts_with("/health/");
     if !exempt && !requested_host(&req).is_some_and(|host| policy.host_allowed(&host)) {
@@ -203,7 +203,7 @@ pub async fn allowed_hosts(
 pub async fn trusted_origins(
     policy: Arc<HttpPolicy>,
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
+    next: impl Chain,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let safe = matches!(
         *req.method(),
@@ -243,8 +243,10 @@ mod tests {
 
     #[actix_web::test]
     async fn a_panic_answers_with_the_security_headers_too() {
-        use actix_web::middleware::from_fn;
+        use actix_web::middleware::{Next, from_fn};
         use actix_web::{App, HttpResponse, test, web};
+
+        use crate::http::middleware::{catch_panic, error_shape};
 
         async fn boom() -> HttpResponse {
             panic!("handler bug")
@@ -255,10 +257,10 @@ mod tests {
         });
         let app = test::init_service(
             App::new()
-                .wrap(from_fn(crate::http::middleware::catch_panic))
-                .wrap(from_fn(crate::http::middleware::error_shape))
-                .wrap(from_fn(move |req, next| {
-                    security_headers(policy.clone(), req, next)
+                .wrap(from_fn(move |req, next: Next<_>| {
+                    security_headers(policy.clone(), req, |req| {
+                        error_shape(req, |req| catch_panic(req, move |req| next.call(req)))
+                    })
                 }))
                 .route("/boom", web::get().to(boom)),
         )

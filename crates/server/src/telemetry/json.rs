@@ -1,6 +1,7 @@
 //! The JSON line format (`LOG_FORMAT=json`): one object per line with the
 //! timestamp, the level, the event's fields (`message` among them) and the
-//! current span as `span` (its name and fields):
+//! current span as `span` (its name and fields). The request being served
+//! ([`RequestContext`]) is the outermost span, named `request`:
 //!
 //! ```json
 //! {"timestamp":"2026-11-28T01:02:03.456789Z","level":"INFO","message":"request finished","status":200,"elapsed_ms":0.84,"span":{"request_id":"6f0c…","method":"GET","path":"/api/v1/events/7/","name":"request"}}
@@ -24,6 +25,8 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
+
+use super::RequestContext;
 
 /// The event format: see the module documentation.
 #[derive(Debug, Clone, Copy, Default)]
@@ -64,6 +67,19 @@ where
             line.write_str("\"name\":")?;
             string(&mut line, span.name())?;
             line.write_char('}')?;
+        } else {
+            RequestContext::with_current(|request| {
+                line.write_str(",\"span\":{\"request_id\":")?;
+                string(&mut line, &request.id)?;
+                line.write_str(",\"method\":")?;
+                string(&mut line, request.method.as_str())?;
+                line.write_str(",\"path\":")?;
+                string(&mut line, &request.path)?;
+                line.write_str(",\"name\":")?;
+                string(&mut line, RequestContext::NAME)?;
+                line.write_char('}')
+            })
+            .transpose()?;
         }
         line.write_str("}\n")
     }
@@ -295,6 +311,40 @@ mod tests {
                 "span": {"request_id": "r1", "method": "GET", "name": "request"},
             })
         );
+    }
+
+    #[test]
+    fn the_request_being_served_is_the_outermost_span() {
+        let request = RequestContext {
+            id: "r2".to_owned(),
+            method: actix_web::http::Method::DELETE,
+            path: "/api/v1/\"odd\"/".to_owned(),
+        };
+        let lines = logged(|| {
+            futures_util::FutureExt::now_or_never(request.scope(async {
+                tracing::info!(status = 204_u64, "request finished");
+                tracing::info_span!("job", id = 3_u64).in_scope(|| tracing::info!("inner"));
+            }))
+            .unwrap();
+            tracing::info!("after");
+        });
+        assert_eq!(
+            without_timestamp(lines[0].clone()),
+            json!({
+                "level": "INFO",
+                "message": "request finished",
+                "status": 204,
+                "span": {
+                    "request_id": "r2",
+                    "method": "DELETE",
+                    "path": "/api/v1/\"odd\"/",
+                    "name": "request",
+                },
+            })
+        );
+        // The innermost span is the one named, as before.
+        assert_eq!(lines[1]["span"], json!({"id": 3, "name": "job"}));
+        assert_eq!(lines[2].get("span"), None);
     }
 
     #[test]
