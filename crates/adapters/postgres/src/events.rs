@@ -21,8 +21,26 @@ use crate::event_list;
 use crate::models::{self, EventRow, EventValues, summary};
 use crate::roster::{counts, lock_event, membership_of, promote};
 use crate::schema::{events, memberships, tasks, users};
-use crate::sql::{Bind, Sql, limit_offset};
+use crate::sql::{Bind, Rows, Sql, fixed_statement, limit_offset};
 use crate::views::{self, EventViewRow};
+
+fixed_statement!(
+    /// [`load_event_view`]'s statement: the same text for every event and
+    /// viewer.
+    EventById
+);
+
+/// The statement of [`load_event_view`].
+pub(crate) fn event_by_id(
+    id: EventId,
+    viewer: Option<UserId>,
+) -> Rows<views::EventViewSql, EventById> {
+    let mut sql = views::event_view(viewer, |s| {
+        s.push("events");
+    });
+    sql.push(" WHERE e.id = ").bind(Bind::Int(id.get()));
+    sql.fixed_rows()
+}
 
 /// One event's view as `viewer` sees it, in one statement.
 pub(crate) async fn load_event_view(
@@ -30,12 +48,7 @@ pub(crate) async fn load_event_view(
     id: EventId,
     viewer: Option<UserId>,
 ) -> Result<Option<EventView>, Fail> {
-    let mut sql = views::event_view(viewer, |s| {
-        s.push("events");
-    });
-    sql.push(" WHERE e.id = ").bind(Bind::Int(id.get()));
-    let row = sql
-        .rows::<views::EventViewSql>()
+    let row = event_by_id(id, viewer)
         .get_result::<EventViewRow>(conn)
         .await
         .optional()?;

@@ -17,7 +17,7 @@ use crate::error::Fail;
 use crate::event_list::Total;
 use crate::models;
 use crate::schema::{poll_options, polls, votes};
-use crate::sql::{Bind, Sql, limit_offset};
+use crate::sql::{Bind, Rows, Sql, fixed_statement, limit_offset};
 use crate::views::{self, PollViewRow};
 use crate::votes as ballots;
 
@@ -55,17 +55,27 @@ impl From<PollRow> for Poll {
     }
 }
 
+fixed_statement!(
+    /// [`load_poll_view`]'s statement: the same text for every poll and
+    /// viewer.
+    PollById
+);
+
+/// The statement of [`load_poll_view`].
+pub(crate) fn poll_by_id(id: PollId, viewer: Option<UserId>) -> Rows<views::PollViewSql, PollById> {
+    let mut sql = views::poll_view(viewer, |s| {
+        s.push("polls");
+    });
+    sql.push(" WHERE p.id = ").bind(Bind::Int(id.get()));
+    sql.fixed_rows()
+}
+
 async fn load_poll_view(
     conn: &mut AsyncPgConnection,
     id: PollId,
     viewer: Option<UserId>,
 ) -> Result<Option<PollView>, Fail> {
-    let mut sql = views::poll_view(viewer, |s| {
-        s.push("polls");
-    });
-    sql.push(" WHERE p.id = ").bind(Bind::Int(id.get()));
-    let row = sql
-        .rows::<views::PollViewSql>()
+    let row = poll_by_id(id, viewer)
         .get_result::<PollViewRow>(conn)
         .await
         .optional()?;

@@ -36,7 +36,7 @@ use diesel_async::pooled_connection::deadpool::{Hook, HookError, Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, PoolableConnection, RecyclingMethod,
 };
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use gatherhub_ports::{RepoError, RepoResult};
 use tokio::runtime::Handle;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
@@ -319,13 +319,31 @@ async fn open_in_share(
 }
 
 /// Opens a connection and sets its statement timeout, within `timeout`.
+///
+/// The connection's driver (tokio-postgres's `Connection`) runs as a task of
+/// its own on this runtime, and diesel-async gets the client alone.
+/// diesel-async's `establish` would drive it behind a broadcast channel of
+/// connection errors that every statement subscribes to and selects on: a
+/// resubscription, a waiter registered and removed, and a select per
+/// statement (docs/BENCHMARKS.md). Without it a lost connection is seen all
+/// the same: its statements fail, and the client reports itself closed
+/// ([`PgConn::is_lost`]).
 async fn open(
     url: String,
     timeout: Duration,
     statement_ms: u128,
 ) -> diesel::ConnectionResult<AsyncPgConnection> {
     let setup = async {
-        let mut conn = AsyncPgConnection::establish(&url).await?;
+        let (client, driver) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .map_err(|error| ConnectionError::BadConnection(with_causes(&error)))?;
+        tokio::spawn(async move {
+            // Ends without an error once the client is dropped.
+            if let Err(error) = driver.await {
+                tracing::warn!(%error, "database connection lost");
+            }
+        });
+        let mut conn = AsyncPgConnection::try_from(client).await?;
         conn.batch_execute(&format!(
             "SET statement_timeout = {statement_ms}; SET application_name = 'gatherhub'"
         ))
@@ -340,6 +358,19 @@ async fn open(
                 "no connection within {timeout:?}"
             )))
         })
+}
+
+/// `error` and its causes (tokio-postgres keeps the server's message, such
+/// as a missing database, in the cause).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        text.push_str(": ");
+        text.push_str(&error.to_string());
+        cause = error.source();
+    }
+    text
 }
 
 /// The health check of an idle connection before it is handed out again.

@@ -12,7 +12,7 @@ use gatherhub_ports::{RepoResult, Rotation, Session, SessionRepo};
 use crate::PgStore;
 use crate::models::{SessionRow, UserRow};
 use crate::schema::{sessions, users};
-use crate::sql::{Bind, Rows, Sql};
+use crate::sql::{Bind, Rows, Sql, fixed_statement};
 
 /// The session's user, if the session is live and the user active: binds
 /// are the session id, `false` (revoked), now (expiry), `true` (active) and
@@ -26,15 +26,23 @@ const SESSION_USER: &str = "SELECT \"users\".\"id\", \"users\".\"username\", \
     AND (\"sessions\".\"revoked\" = $2)) AND (\"sessions\".\"expires_at\" > $3)) \
     AND (\"users\".\"is_active\" = $4)) LIMIT $5";
 
+fixed_statement!(
+    /// [`SESSION_USER`], the one text of [`session_user_query`].
+    SessionUser
+);
+
 /// [`SESSION_USER`] with its binds, read as `users` rows.
-fn session_user_query(id: &str, now: DateTime<Utc>) -> Rows<users::SqlType> {
+pub(crate) fn session_user_query(
+    id: &str,
+    now: DateTime<Utc>,
+) -> Rows<users::SqlType, SessionUser> {
     Sql::new(SESSION_USER)
         .arg(Bind::Text(id.to_owned()))
         .arg(Bind::Bool(false))
         .arg(Bind::Time(now))
         .arg(Bind::Bool(true))
         .arg(Bind::Int(1))
-        .rows()
+        .fixed_rows()
 }
 
 #[async_trait::async_trait]

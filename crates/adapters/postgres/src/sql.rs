@@ -9,6 +9,13 @@
 //! Parse round trip and a fresh plan per request; see docs/BENCHMARKS.md).
 //! The texts are built from fixed fragments only (values are always bound),
 //! so the number of distinct statements stays small.
+//!
+//! The cache finds a statement by hashing its text (and copying it into the
+//! key) on every call. A statement whose text never varies can name a
+//! [`Fixed`] key type instead ([`Sql::fixed_rows`]), and is then found by
+//! that type. The single-row views and the session lookup, run by nearly
+//! every request, do: for them hashing the text cost more than building it
+//! (docs/BENCHMARKS.md).
 
 use std::marker::PhantomData;
 
@@ -88,31 +95,82 @@ impl Sql {
         }
     }
 
+    /// [`Sql::rows`] for a statement whose text is the same on every call,
+    /// found in the statement cache by its key type `K` rather than by its
+    /// text. Each `K` must only ever be used with one text: a different
+    /// text under the same key would run the statement prepared first.
+    pub(crate) fn fixed_rows<ST, K: Fixed>(self) -> Rows<ST, K> {
+        Rows {
+            sql: self,
+            types: PhantomData,
+        }
+    }
+
     #[cfg(test)]
     pub(crate) fn text(&self) -> &str {
         &self.text
     }
 }
 
-/// A [`Sql`] whose rows have the SQL types `ST`: see [`Sql::rows`].
+/// A [`Sql`] whose rows have the SQL types `ST`: see [`Sql::rows`]. `K` is
+/// how diesel's statement cache finds it: by its text ([`ByText`]), or by a
+/// [`Fixed`] key type.
 #[derive(Debug)]
-pub(crate) struct Rows<ST> {
+pub(crate) struct Rows<ST, K = ByText> {
     sql: Sql,
-    types: PhantomData<fn() -> ST>,
+    types: PhantomData<fn() -> (ST, K)>,
 }
 
-impl<ST> QueryId for Rows<ST> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
+/// How the statement cache finds a statement: see [`Rows`].
+pub(crate) trait CacheKey: 'static {
+    /// Whether the key type alone names the statement.
+    const BY_TYPE: bool;
 }
 
-impl<ST> Query for Rows<ST> {
+/// The statement is found by its text, which may vary from call to call.
+#[derive(Debug)]
+pub(crate) enum ByText {}
+
+impl CacheKey for ByText {
+    const BY_TYPE: bool = false;
+}
+
+/// A key type naming one fixed statement text ([`Sql::fixed_rows`]);
+/// declared with [`fixed_statement!`].
+pub(crate) trait Fixed: CacheKey {}
+
+/// Declares a key type for one fixed statement text ([`Sql::fixed_rows`]).
+macro_rules! fixed_statement {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub(crate) enum $name {}
+
+        impl $crate::sql::CacheKey for $name {
+            const BY_TYPE: bool = true;
+        }
+
+        impl $crate::sql::Fixed for $name {}
+    };
+}
+pub(crate) use fixed_statement;
+
+impl<ST, K: CacheKey> QueryId for Rows<ST, K> {
+    type QueryId = K;
+    const HAS_STATIC_QUERY_ID: bool = K::BY_TYPE;
+}
+
+impl<ST, K> Query for Rows<ST, K> {
     type SqlType = ST;
 }
 
-impl<ST> QueryFragment<Pg> for Rows<ST> {
+impl<ST, K> QueryFragment<Pg> for Rows<ST, K> {
     fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         self.sql.walk_ast(out)
+    }
+
+    fn is_safe_to_cache_prepared(&self, backend: &Pg) -> QueryResult<bool> {
+        self.sql.is_safe_to_cache_prepared(backend)
     }
 }
 
@@ -129,21 +187,22 @@ impl Query for Sql {
 impl QueryFragment<Pg> for Sql {
     /// Emits the text with each `$n` replaced by bind `n` (diesel numbers
     /// the placeholders again as it binds, so a value referred to twice is
-    /// simply bound twice).
+    /// simply bound twice). diesel walks a statement twice per call (its
+    /// text, then its binds), so the `$` are found with `memchr`'s vector
+    /// search: `str::find` took a tenth of a detail request's instructions.
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let mut rest = self.text.as_str();
-        while let Some(at) = rest.find('$') {
-            let digits = rest[at + 1..]
-                .bytes()
-                .take_while(u8::is_ascii_digit)
+        let text = self.text.as_str();
+        let mut start = 0;
+        for at in memchr::memchr_iter(b'$', text.as_bytes()) {
+            let digits = text.as_bytes()[at + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
                 .count();
-            out.push_sql(&rest[..at]);
             if digits == 0 {
-                out.push_sql("$");
-                rest = &rest[at + 1..];
                 continue;
             }
-            let number: usize = rest[at + 1..at + 1 + digits].parse().unwrap_or(0);
+            out.push_sql(&text[start..at]);
+            let number: usize = text[at + 1..at + 1 + digits].parse().unwrap_or(0);
             let bind = number
                 .checked_sub(1)
                 .and_then(|i| self.binds.get(i))
@@ -161,10 +220,16 @@ impl QueryFragment<Pg> for Sql {
                 Bind::Text(v) => out.push_bind_param::<Text, _>(v)?,
                 Bind::Time(v) => out.push_bind_param::<Timestamptz, _>(v)?,
             }
-            rest = &rest[at + 1 + digits..];
+            start = at + 1 + digits;
         }
-        out.push_sql(rest);
+        out.push_sql(&text[start..]);
         Ok(())
+    }
+
+    /// Always: values are only ever bound. (diesel's default answers by
+    /// walking the whole text a third time.)
+    fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
+        Ok(true)
     }
 }
 
@@ -203,6 +268,58 @@ mod tests {
             r#"SELECT 1 WHERE a = $1 AND b = $2 OR c = $3 AND d = '$' -- binds: [7, "x", "x"]"#
         );
         assert!(QueryFragment::<Pg>::is_safe_to_cache_prepared(&sql, &Pg).unwrap());
+    }
+
+    /// `query`'s text as diesel renders it, and the cache key it gets.
+    fn rendered<Q: QueryFragment<Pg> + QueryId>(query: &Q) -> (String, Option<std::any::TypeId>) {
+        let mut builder = <Pg as diesel::backend::Backend>::QueryBuilder::default();
+        query.to_sql(&mut builder, &Pg).unwrap();
+        assert!(query.is_safe_to_cache_prepared(&Pg).unwrap());
+        (
+            diesel::query_builder::QueryBuilder::finish(builder),
+            Q::query_id(),
+        )
+    }
+
+    /// A fixed statement is cached under its key type alone, so its text
+    /// must not depend on anything but the key: the same for every id and
+    /// viewer. A varying statement is cached under its text.
+    #[test]
+    fn fixed_statements_have_one_text_and_are_cached_by_key() {
+        use gatherhub_domain::{EventId, PollId, TaskId, UserId};
+        let fixed = [
+            [
+                rendered(&crate::events::event_by_id(EventId(1), None)),
+                rendered(&crate::events::event_by_id(EventId(99), Some(UserId(7)))),
+            ],
+            [
+                rendered(&crate::polls::poll_by_id(PollId(1), None)),
+                rendered(&crate::polls::poll_by_id(PollId(42), Some(UserId(3)))),
+            ],
+            [
+                rendered(&crate::tasks::task_by_id(TaskId(1))),
+                rendered(&crate::tasks::task_by_id(TaskId(5))),
+            ],
+            [
+                rendered(&crate::sessions::session_user_query(
+                    "a",
+                    chrono::Utc::now(),
+                )),
+                rendered(&crate::sessions::session_user_query(
+                    "other",
+                    DateTime::UNIX_EPOCH,
+                )),
+            ],
+        ];
+        let mut keys = Vec::new();
+        for [first, second] in &fixed {
+            assert_eq!(first, second);
+            let key = first.1.expect("a fixed statement has a key type");
+            assert!(!keys.contains(&key), "one key per statement");
+            keys.push(key);
+        }
+        let varying = Sql::new("SELECT $1").arg(Bind::Int(1)).rows::<BigInt>();
+        assert_eq!(rendered(&varying), ("SELECT $1".to_owned(), None));
     }
 
     #[test]

@@ -18,19 +18,28 @@ use crate::error::{ASSIGNEE_NOT_GOING, Fail};
 use crate::event_list::Total;
 use crate::models::{self, TaskRow, TaskValues};
 use crate::schema::{events, memberships, tasks};
-use crate::sql::{Bind, Sql, limit_offset};
+use crate::sql::{Bind, Rows, Sql, fixed_statement, limit_offset};
 use crate::views::{self, TaskViewRow};
+
+fixed_statement!(
+    /// [`load_task_view`]'s statement: the same text for every task.
+    TaskById
+);
+
+/// The statement of [`load_task_view`].
+pub(crate) fn task_by_id(id: TaskId) -> Rows<views::TaskViewSql, TaskById> {
+    let mut sql = views::task_view(|s| {
+        s.push("tasks");
+    });
+    sql.push(" WHERE t.id = ").bind(Bind::Int(id.get()));
+    sql.fixed_rows()
+}
 
 async fn load_task_view(
     conn: &mut AsyncPgConnection,
     id: TaskId,
 ) -> Result<Option<TaskView>, Fail> {
-    let mut sql = views::task_view(|s| {
-        s.push("tasks");
-    });
-    sql.push(" WHERE t.id = ").bind(Bind::Int(id.get()));
-    let row = sql
-        .rows::<views::TaskViewSql>()
+    let row = task_by_id(id)
         .get_result::<TaskViewRow>(conn)
         .await
         .optional()?;
