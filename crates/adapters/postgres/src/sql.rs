@@ -189,7 +189,8 @@ impl QueryFragment<Pg> for Sql {
     /// the placeholders again as it binds, so a value referred to twice is
     /// simply bound twice). diesel walks a statement twice per call (its
     /// text, then its binds), so the `$` are found with `memchr`'s vector
-    /// search: `str::find` took a tenth of a detail request's instructions.
+    /// search (`str::find` cost about 6 000 of the 226 000 instructions of
+    /// an event detail request).
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         let text = self.text.as_str();
         let mut start = 0;

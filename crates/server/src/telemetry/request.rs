@@ -5,9 +5,9 @@
 //! request's future is polled, by our code or a library's, names the request
 //! (its id, method and path) in both log formats. This replaces a tracing
 //! span per request: a span is created, entered and left on every poll,
-//! taking the filter's and the registry's shared locks each time, about
-//! 5 µs of every request (docs/BENCHMARKS.md); the task-local is one
-//! thread-local swap per poll.
+//! taking the filter's and the registry's shared locks each time; the
+//! task-local is one thread-local swap per poll (docs/BENCHMARKS.md,
+//! "Instructions per request").
 
 use std::future::Future;
 
