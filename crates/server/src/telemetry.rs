@@ -27,6 +27,8 @@
 //! discarded.
 
 mod batch;
+#[cfg(test)]
+mod captured;
 mod json;
 mod request;
 mod text;

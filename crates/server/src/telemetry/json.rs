@@ -226,50 +226,23 @@ impl Write for Escaped<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex, PoisonError};
-
     use serde_json::{Value, json};
-    use tracing_subscriber::fmt::MakeWriter;
 
+    use super::super::captured::Captured;
     use super::*;
-
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Lines {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .extend_from_slice(buf);
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl<'a> MakeWriter<'a> for Lines {
-        type Writer = Self;
-
-        fn make_writer(&'a self) -> Self {
-            self.clone()
-        }
-    }
 
     /// The lines `log` writes, each parsed as JSON.
     fn logged(log: impl FnOnce()) -> Vec<Value> {
-        let lines = Lines::default();
+        let lines = Captured::default();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(lines.clone())
             .fmt_fields(JsonMembers)
             .event_format(JsonLines)
             .finish();
         tracing::subscriber::with_default(subscriber, log);
-        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
-        assert!(text.ends_with('\n'), "{text:?}");
-        text.lines()
+        lines
+            .text()
+            .lines()
             .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
             .collect()
     }

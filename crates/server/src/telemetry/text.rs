@@ -69,47 +69,23 @@ where
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use actix_web::http::Method;
-    use tracing_subscriber::fmt::MakeWriter;
 
+    use super::super::captured::Captured;
     use super::*;
-
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Lines {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl<'a> MakeWriter<'a> for Lines {
-        type Writer = Self;
-
-        fn make_writer(&'a self) -> Self {
-            self.clone()
-        }
-    }
 
     /// The lines `log` writes, each without its timestamp.
     fn logged(log: impl FnOnce()) -> Vec<String> {
-        let lines = Lines::default();
+        let lines = Captured::default();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(lines.clone())
             .with_ansi(false)
             .event_format(TextLines)
             .finish();
         tracing::subscriber::with_default(subscriber, log);
-        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
-        assert!(text.ends_with('\n'), "{text:?}");
-        text.lines()
+        lines
+            .text()
+            .lines()
             .map(|line| {
                 let (timestamp, rest) = line.split_once(' ').unwrap();
                 assert!(
