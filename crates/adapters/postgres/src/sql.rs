@@ -14,8 +14,8 @@
 //! key) on every call. A statement whose text never varies can name a
 //! [`Fixed`] key type instead ([`Sql::fixed_rows`]), and is then found by
 //! that type. The single-row views and the session lookup, run by nearly
-//! every request, do: for them hashing the text cost more than building it
-//! (docs/BENCHMARKS.md).
+//! every request, do: hashing their texts cost about 5 000 instructions of
+//! an event detail request (docs/BENCHMARKS.md).
 
 use std::marker::PhantomData;
 
