@@ -69,24 +69,31 @@ struct Share {
     home: Arc<OnceLock<Handle>>,
 }
 
-/// A pooled connection. The connection goes back to the pool before the slot
-/// is released (fields drop in order), so whoever gets the slot next finds
-/// the pool with room.
-pub(crate) struct PgConn {
+/// A pooled connection, boxed: a connection with its pool handle is about
+/// 500 bytes, and the connection moves from the pool to the request (and
+/// into and out of [`crate::hold_connection`]'s slot) several times per
+/// request, each move a copy, as is each move of a future holding it.
+pub(crate) struct PgConn(Box<Pooled>);
+
+/// The connection goes back to the pool before the slot is released (fields
+/// drop in order), so whoever gets the slot next finds the pool with room.
+struct Pooled {
     conn: Object<AsyncPgConnection>,
-    _slot: OwnedSemaphorePermit,
+    slot: OwnedSemaphorePermit,
 }
 
 impl PgConn {
     /// Closed, or left in a broken transaction state: the pool will drop it.
     pub(crate) fn is_lost(&mut self) -> bool {
-        PoolableConnection::is_broken(&mut *self.conn)
+        PoolableConnection::is_broken(&mut *self.0.conn)
     }
 
     /// Closes the connection instead of returning it to the pool: after work
     /// was abandoned midway its state is unknown.
     pub(crate) fn discard(self) {
-        drop(Object::take(self.conn));
+        let Pooled { conn, slot } = *self.0;
+        drop(Object::take(conn));
+        drop(slot);
     }
 
     /// Whether this connection came from `connections`.
@@ -94,7 +101,7 @@ impl PgConn {
         connections
             .shares
             .iter()
-            .any(|share| Arc::ptr_eq(self._slot.semaphore(), &share.slots))
+            .any(|share| Arc::ptr_eq(self.0.slot.semaphore(), &share.slots))
     }
 }
 
@@ -102,13 +109,13 @@ impl Deref for PgConn {
     type Target = AsyncPgConnection;
 
     fn deref(&self) -> &AsyncPgConnection {
-        &self.conn
+        &self.0.conn
     }
 }
 
 impl DerefMut for PgConn {
     fn deref_mut(&mut self) -> &mut AsyncPgConnection {
-        &mut self.conn
+        &mut self.0.conn
     }
 }
 
@@ -153,7 +160,7 @@ impl Connections {
         let (index, slot) = self.slot(first).await?;
         let share = &self.shares[index];
         match tokio::time::timeout(self.open_timeout, share.pool.get()).await {
-            Ok(Ok(conn)) => Ok(PgConn { conn, _slot: slot }),
+            Ok(Ok(conn)) => Ok(PgConn(Box::new(Pooled { conn, slot }))),
             Ok(Err(error)) => Err(RepoError::Unavailable(format!(
                 "cannot open a database connection: {error}"
             ))),
