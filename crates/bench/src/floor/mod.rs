@@ -5,12 +5,15 @@
 //! diesel, middleware). The real server's throughput relative to this one is
 //! what the layering costs.
 //!
-//! Each request holds one database connection from a pool of
-//! `--pool-size` for all its statements (session lookup, then the event, or
-//! the count and the page); statements of different requests are never
-//! pipelined on one connection, as the real server does for a `GET` (it
-//! holds one connection for the whole request: `hold_connection` in
-//! gatherhub-postgres).
+//! Each request holds one database connection for all its statements
+//! (session lookup, then the event, or the count and the page); statements
+//! of different requests are never pipelined on one connection, as the real
+//! server does for a `GET` (it holds one connection for the whole request:
+//! `hold_connection` in gatherhub-postgres). Each worker has its own pool,
+//! an even share of `--pool-size`, whose connections it opens and so drives
+//! itself, as the real server's pool is split per worker (a connection
+//! driven by another worker's thread costs a wake-up of that thread and a
+//! context switch each way per statement).
 //!
 //! PostgreSQL only: a `sqlite://` URL is refused.
 
@@ -20,6 +23,7 @@ mod pg;
 
 use std::io::Write;
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
@@ -40,7 +44,8 @@ pub struct FloorArgs {
     /// The real server's SECRET_KEY (HS256 signing key of its tokens).
     #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
     pub secret_key: String,
-    /// Database connections, as the real server's DATABASE_POOL_SIZE.
+    /// Database connections in all, as the real server's DATABASE_POOL_SIZE,
+    /// split evenly between the workers.
     #[arg(long, default_value_t = 16)]
     pub pool_size: usize,
 }
@@ -62,29 +67,33 @@ pub(crate) enum Answer<T> {
     Found(T),
 }
 
-/// What every worker shares.
+/// What each worker has: the shared verifier and its own pool.
 struct Floor {
-    verifier: Verifier,
+    verifier: Arc<Verifier>,
     store: PgPool,
 }
 
 /// Runs the floor server until the process is stopped: binds 127.0.0.1 on a
 /// free port, prints `listening <port>` on stdout once bound, and serves
-/// with actix-web's default worker count (the real server's too). Builds
-/// its own actix system, so call it outside any runtime.
+/// with actix-web's default worker count (the real server's too), each
+/// worker with its own pool. Builds its own actix system, so call it
+/// outside any runtime.
 pub fn serve(args: FloorArgs) -> Result<(), String> {
     actix_web::rt::System::new().block_on(run(args))
 }
 
 async fn run(args: FloorArgs) -> Result<(), String> {
-    let verifier = Verifier::new(args.secret_key.as_bytes())?;
+    let verifier = Arc::new(Verifier::new(args.secret_key.as_bytes())?);
     let url = args.database_url.trim();
-    let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        PgPool::connect(url, args.pool_size).await?
-    } else {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err("the floor needs a postgres:// database URL".to_owned());
-    };
-    let floor = web::Data::new(Floor { verifier, store });
+    }
+    // Its connection stays idle: each worker opens its own.
+    let probe = Arc::new(PgPool::new(url, 1)?);
+    probe.check().await?;
+    // actix-web's default worker count, as the real server's.
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let per_worker = args.pool_size.div_ceil(workers).max(1);
     let listener =
         TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot bind 127.0.0.1: {e}"))?;
     let port = listener
@@ -92,14 +101,20 @@ async fn run(args: FloorArgs) -> Result<(), String> {
         .map_err(|e| format!("no local address: {e}"))?
         .port();
     let server = actix_web::HttpServer::new(move || {
+        // Runs once per worker: each gets its own pool.
+        let floor = Floor {
+            verifier: Arc::clone(&verifier),
+            store: probe.sibling(per_worker),
+        };
         actix_web::App::new()
-            .app_data(floor.clone())
+            .app_data(web::Data::new(floor))
             .route("/api/v1/events/", web::get().to(list_events))
             .route("/api/v1/events/{id}/", web::get().to(get_event))
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(Refusal::NOT_FOUND)
             }))
     })
+    .workers(workers)
     .listen(listener)
     .map_err(|e| format!("cannot listen: {e}"))?
     .disable_signals()

@@ -135,20 +135,33 @@ impl Lease<'_> {
 }
 
 impl PgPool {
-    /// A pool of at most `size` connections to `url`; opens one now to
-    /// prove the URL works.
-    pub async fn connect(url: &str, size: usize) -> Result<Self, String> {
+    /// A pool of at most `size` connections to `url`, opened on demand.
+    pub fn new(url: &str, size: usize) -> Result<Self, String> {
         let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| format!("invalid PostgreSQL URL: {e}"))?;
         config.application_name("gatherhub-bench-floor");
-        let pool = Self {
+        Ok(Self {
             config,
             slots: Semaphore::new(size.max(1)),
             idle: Mutex::new(Vec::new()),
-        };
-        drop(pool.lease().await?);
-        Ok(pool)
+        })
+    }
+
+    /// Another pool to the same database, empty, of at most `size` connections.
+    pub fn sibling(&self, size: usize) -> Self {
+        Self {
+            config: self.config.clone(),
+            slots: Semaphore::new(size.max(1)),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Opens a connection (and prepares the statements) to prove that the
+    /// URL and the schema work; the connection is then kept idle.
+    pub async fn check(&self) -> Result<(), String> {
+        drop(self.lease().await?);
+        Ok(())
     }
 
     async fn open(&self) -> Result<PgConn, String> {
