@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --locked -p gatherhub-server -p gatherhub-bench
+bin=${CARGO_TARGET_DIR:-target}/release
 requests=${REQUESTS:-1000}
 out=target/callgrind
 mkdir -p "$out"
@@ -36,7 +37,7 @@ wait_for() { # URL-or-file-pattern, tries
 }
 
 # Seed one user and one event through the API, with the server not under valgrind.
-env "${server_env[@]}" target/release/gatherhub serve >"$out/seed.log" 2>&1 &
+env "${server_env[@]}" "$bin/gatherhub" serve >"$out/seed.log" 2>&1 &
 seeder=$!
 trap 'kill $seeder 2>/dev/null || true' EXIT
 wait_for http://127.0.0.1:18480/health/ 60
@@ -102,6 +103,6 @@ measure() { # NAME READY ENV... -- COMMAND...: prints instructions per request
 }
 
 measure gatherhub http://127.0.0.1:18480/health/live/ "${server_env[@]}" -- \
-  target/release/gatherhub serve
+  "$bin/gatherhub" serve
 measure floor "$out/floor.log" SECRET_KEY="$SECRET_KEY" -- \
-  target/release/gatherhub-bench floor --database-url "$database_url"
+  "$bin/gatherhub-bench" floor --database-url "$database_url"

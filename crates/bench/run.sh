@@ -6,8 +6,9 @@
 #   crates/bench/run.sh http
 #   crates/bench/run.sh http --backends sqlite --duration-secs 5
 #   crates/bench/run.sh fanout --subscribers 10000
+# Honours CARGO_TARGET_DIR: the binaries are run from where cargo built them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ulimit -n "$(ulimit -Hn)"
 cargo build --release --locked -p gatherhub-server -p gatherhub-bench
-exec target/release/gatherhub-bench "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/gatherhub-bench" "$@"
