@@ -80,7 +80,8 @@ measure() { # NAME READY ENV... -- COMMAND...: prints instructions per request
   local vars=()
   while [[ $1 != -- ]]; do vars+=("$1"); shift; done
   shift
-  rm -f "$out/$name.out"*
+  # The log too: `wait_for` must not find the previous run's `listening`.
+  rm -f "$out/$name.out"* "$out/$name.log"
   (
     export "${vars[@]}"
     exec valgrind --tool=callgrind --compress-strings=no --compress-pos=no \
