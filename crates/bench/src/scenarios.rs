@@ -451,6 +451,9 @@ async fn bench_backend(
     Ok(findings)
 }
 
+/// Builds a scenario's workload over the seeded fixture.
+type NewWorkload = fn(Arc<Fixture>) -> Arc<dyn Workload>;
+
 /// Event detail and list on gatherhub and on the floor reference, after
 /// checking that both answer the same JSON. Each round measures each
 /// scenario on both servers back to back, which goes first alternating
@@ -468,7 +471,7 @@ async fn compare_with_floor(
     findings: &mut Findings,
 ) -> Result<(), String> {
     same_json(server, floor, fixture).await?;
-    let scenarios: [(&str, fn(Arc<Fixture>) -> Arc<dyn Workload>); 2] = [
+    let scenarios: [(&str, NewWorkload); 2] = [
         ("event detail", |fixture| {
             Arc::new(EventDetail::new(fixture))
         }),
